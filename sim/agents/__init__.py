@@ -1,0 +1,1 @@
+"""Agents: learners as a vectorised population, providers and employers as Mesa agents."""

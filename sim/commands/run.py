@@ -1,0 +1,80 @@
+"""``mcsim run``: one scenario, one seed, written to Hydra's run directory.
+
+Outputs: ``summary.json`` (outcomes, see docs/OUTPUTS.md), ``timeseries.parquet`` (tidy:
+quarter, period, metric, group, value), ``config.yaml`` (the resolved configuration) and
+``manifest.json`` (seed, code and package versions, machine, wall time).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from sim.cli import fail, hydra_app, preflight
+from sim.config import ConfigError, validate_config
+from sim.data import DataError
+
+log = logging.getLogger("mcsim.run")
+
+
+def write_run(record, cfg, out_dir: Path, wall_time_s: float) -> None:
+    """Write a run's files (each atomically); summary.json last, so its presence means done."""
+    from sim.store import manifest, write_json, write_parquet, atomic_write_bytes
+
+    config_yaml = OmegaConf.to_yaml(cfg)
+    atomic_write_bytes(out_dir / "config.yaml", config_yaml.encode())
+    write_parquet(out_dir / "timeseries.parquet", record.timeseries)
+    write_json(out_dir / "manifest.json", manifest(record.seed, config_yaml, wall_time_s,
+                                                  scenario=record.scenario, n_agents=record.n_agents))
+    write_json(out_dir / "summary.json", record.summary())
+
+
+def format_summary(record) -> str:
+    o = record.outcomes
+    pct = lambda x: "n/a" if x is None or x != x else f"{100 * x:.1f}%"  # noqa: E731
+    lines = [
+        f"scenario {record.scenario}, seed {record.seed}: {record.n_agents:,} agents for "
+        f"{record.persons / 1e6:.1f} million persons, {record.quarters} quarters",
+        f"  uptake (ever enrolled)   {pct(o['uptake_rate'])}   B40 {pct(o['uptake_by_income']['B40'])}"
+        f"  M40 {pct(o['uptake_by_income']['M40'])}  T20 {pct(o['uptake_by_income']['T20'])}",
+        f"  urban / rural            {pct(o['uptake_by_location']['urban'])} / {pct(o['uptake_by_location']['rural'])}"
+        f"   (ratio {o['rate_ratio_rural_urban']:.2f})",
+        f"  completion rate          {pct(o['completion_rate'])}   credential holders {pct(o['credential_holders_rate'])}",
+        f"  concentration index      {o['concentration_index']:+.3f}  (Erreygers {o['concentration_index_erreygers']:+.3f})",
+        f"  public spend             RM {o['public_spend_rm'] / 1e6:,.1f} million"
+        + (f", {pct(o['subsidy_share_b40'])} of subsidy to B40" if o['subsidy_share_b40'] == o['subsidy_share_b40'] else ""),
+        f"  employer trust           {o['employer_trust_mean']:.3f}   wage gain of recognised holders RM {o['mean_monthly_wage_gain_rm']:.0f}/month",
+    ]
+    return "\n".join(lines)
+
+
+def task(cfg) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    from sim.run import run_scenario
+
+    try:
+        validate_config(cfg)
+    except ConfigError as exc:
+        fail("run", str(exc))
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    start = time.perf_counter()
+    try:
+        record = run_scenario(cfg)
+    except DataError as exc:
+        fail("run", str(exc))
+    wall = time.perf_counter() - start
+    write_run(record, cfg, out_dir, wall)
+    print(format_summary(record))
+    print(f"  wall time {wall:.1f} s; outputs in {out_dir}")
+
+
+def main(args: list[str]) -> None:
+    if not any(a in ("--help", "-h", "--cfg", "-c", "--info", "--hydra-help") for a in args):
+        preflight("run", "run", args)
+    hydra_app("run", "run", task, args)
+    sys.exit(0)

@@ -1,0 +1,132 @@
+"""Outcomes of a run, weighted by persons: the per-quarter record (for the time series) and
+the end-of-run summary. Statistics come from the pure functions in ``sim.metrics``; this
+module only decides which learners and groups they are applied to.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import metrics
+from sim.domain import (AGE_BANDS, CONNECTIVITY, COURSE_TYPES, EDUCATION, FORMAL, INCOME_GROUPS, INFORMAL, LABOUR,
+                        LOCATIONS, SEXES, STATES, age_band)
+from sim.policy import LEVER_NAMES
+
+T20, B40 = 2, 0
+
+
+def _group_rates(y: np.ndarray, w: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Weighted mean of y per code (fast path for the per-quarter record)."""
+    num = np.bincount(codes, weights=w * y, minlength=n_groups)
+    den = np.bincount(codes, weights=w, minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return num / den
+
+
+def quarter_record(model, q: int) -> dict:
+    """Metrics at the end of quarter ``q``: {metric: {group: value}} (group "all" for totals)."""
+    L = model.learners
+    w = L.weight.astype(np.float64)
+    total = w.sum()
+    ever = L.ever_enrolled
+    income = _group_rates(ever, w, L.income_group, 3)
+    location = _group_rates(ever, w, L.rural.astype(np.int64), 2)
+    sex = _group_rates(ever, w, L.female.astype(np.int64), 2)
+    spend = model.policy.spend_by_lever()
+    conn = np.bincount(L.connectivity, weights=w, minlength=3) / total
+    completers = L.weight[model.new_completers].sum(dtype=np.float64)
+    return {
+        "uptake_rate": {"all": float(w @ ever / total),
+                        **dict(zip(INCOME_GROUPS, income.tolist())),
+                        **dict(zip(LOCATIONS, location.tolist())),
+                        **dict(zip(SEXES, sex.tolist()))},
+        "rate_ratio": {"B40/T20": metrics.rate_ratio(income[B40], income[T20]),
+                       "rural/urban": metrics.rate_ratio(location[1], location[0]),
+                       "female/male": metrics.rate_ratio(sex[1], sex[0])},
+        "enrolled_persons": {"all": float(w[L.offer >= 0].sum())},
+        "completions_persons": {"all": float(completers)},
+        "credential_holders_rate": {"all": float(w @ (L.credentials > 0) / total)},
+        "employer_trust": {"accredited": model.mean_trust_accredited, "other": model.mean_trust_other},
+        "public_spend_rm": {lever: float(spend[lever][q]) for lever in LEVER_NAMES},
+        "levy_spend_rm": {"all": float(model.policy.levy_spend[q])},
+        "connectivity_share": dict(zip(CONNECTIVITY, conn.tolist())),
+        "employment_rate": {"all": float(w @ (L.labour <= INFORMAL) / total)},
+        "providers_active": {"all": float(len({int(p) for p in model.offers.provider[model.offers.active]}))},
+    }
+
+
+def _completion_rates(table: np.ndarray, labels) -> dict[str, float]:
+    """Completed / (completed + dropped) per row of a (groups x [dropped, completed]) table."""
+    out = {}
+    for label, (dropped, completed) in zip(labels, table):
+        finished = dropped + completed
+        out[label] = float(completed / finished) if finished > 0 else float("nan")
+    return out
+
+
+def summarise(model) -> dict:
+    """End-of-run outcomes (the ``outcomes`` block of summary.json). Keys and units are
+    documented in docs/OUTPUTS.md."""
+    L = model.learners
+    w = L.weight.astype(np.float64)
+    ever = L.ever_enrolled.astype(np.float64)
+    holders = (L.credentials > 0).astype(np.float64)
+    rank = L.income_rank.astype(np.float64)
+    by_income = metrics.rate_by_group(ever, w, L.income_group, INCOME_GROUPS)
+    by_location = metrics.rate_by_group(ever, w, L.rural.astype(np.int64), LOCATIONS)
+    by_sex = metrics.rate_by_group(ever, w, L.female.astype(np.int64), SEXES)
+    spend = model.policy.spend_by_lever()
+    public_spend = float(sum(arr.sum() for arr in spend.values()))
+    subsidy_per_person = L.subsidy_rm.astype(np.float64)
+    enrolments = float(w @ L.enrolments)
+    completions = float(w @ L.completions)
+    employed = (L.labour <= INFORMAL).astype(np.float64)
+    gain_holders = L.recognised_credentials > 0
+    return {
+        "uptake_rate": metrics.weighted_mean(ever, w),
+        "completion_rate": completions / enrolments if enrolments > 0 else float("nan"),
+        "credential_holders_rate": metrics.weighted_mean(holders, w),
+        "credentials_per_1000": 1000 * float(w @ L.credentials) / w.sum(),
+        "qualifications_per_1000": 1000 * float(w @ L.qualifications) / w.sum(),
+        "enrolments_persons": enrolments,
+        "completions_persons": completions,
+        "uptake_by_income": by_income,
+        "uptake_by_location": by_location,
+        "uptake_by_education": metrics.rate_by_group(ever, w, L.education, EDUCATION),
+        "uptake_by_sex": by_sex,
+        "uptake_by_age_band": metrics.rate_by_group(ever, w, age_band(L.age), AGE_BANDS),
+        "uptake_by_labour_status": metrics.rate_by_group(ever, w, model.initial_labour, LABOUR),
+        "uptake_by_state": metrics.rate_by_group(ever, w, L.state, STATES),
+        "credential_holders_by_income": metrics.rate_by_group(holders, w, L.income_group, INCOME_GROUPS),
+        "credential_holders_by_location": metrics.rate_by_group(holders, w, L.rural.astype(np.int64), LOCATIONS),
+        "online_completion_by_connectivity": {
+            k: v for k, v in _completion_rates(model.online_outcomes_by_tier, CONNECTIVITY).items() if k != "none"},
+        "completion_by_course_type": _completion_rates(model.course_outcomes, COURSE_TYPES),
+        "completion_paid_by_accreditation": _completion_rates(model.paid_outcomes_by_accreditation,
+                                                              ("not_accredited", "accredited")),
+        "rate_ratio_b40_t20": metrics.rate_ratio(by_income["B40"], by_income["T20"]),
+        "rate_ratio_rural_urban": metrics.rate_ratio(by_location["rural"], by_location["urban"]),
+        "rate_ratio_female_male": metrics.rate_ratio(by_sex["female"], by_sex["male"]),
+        "concentration_index": metrics.concentration_index(ever, w, rank),
+        "concentration_index_wagstaff": metrics.concentration_index_wagstaff(ever, w, rank),
+        "concentration_index_erreygers": metrics.concentration_index_erreygers(ever, w, rank),
+        "slope_index_of_inequality": metrics.slope_index_of_inequality(ever, w, rank),
+        "relative_index_of_inequality": metrics.relative_index_of_inequality(ever, w, rank),
+        "public_spend_rm": public_spend,
+        "public_spend_by_lever_rm": {lever: float(arr.sum()) for lever, arr in spend.items()},
+        "levy_spend_rm": float(model.policy.levy_spend.sum()),
+        "out_of_pocket_rm": float(model.policy.out_of_pocket.sum()),
+        "subsidy_share_b40": (metrics.benefit_incidence(subsidy_per_person, w, L.income_group == B40)
+                              if subsidy_per_person.any() else float("nan")),
+        "subsidy_share_rural": (metrics.benefit_incidence(subsidy_per_person, w, L.rural)
+                                if subsidy_per_person.any() else float("nan")),
+        "employer_trust_mean": 0.5 * (model.mean_trust_accredited + model.mean_trust_other),
+        "employer_trust_accredited": model.mean_trust_accredited,
+        "employer_trust_other": model.mean_trust_other,
+        "employment_rate": metrics.weighted_mean(employed, w),
+        "formal_employment_rate": metrics.weighted_mean((L.labour == FORMAL).astype(np.float64), w),
+        "mean_monthly_wage_gain_rm": (metrics.weighted_mean(L.wage_gain_rm.astype(np.float64), w, gain_holders)
+                                      if gain_holders.any() else 0.0),
+        "wage_gain_per_person_rm": metrics.weighted_mean(L.wage_gain_rm.astype(np.float64), w),
+        "employment_rate_initially_unemployed": metrics.weighted_mean(employed, w, model.initial_labour == 2),
+    }

@@ -1,0 +1,160 @@
+"""Step 1, policy: connectivity rollout, device grants, digital-skills courses, community
+access centres, awareness and employer campaigns, provider readiness grants.
+
+Status-quo rollout rates are assumptions (docs/DATA.md): per quarter, none -> mobile 0.10
+urban / 0.06 rural (JENDELA 4G coverage reaching 99.7% of populated areas by 2025-12), and
+mobile -> fixed 0.025 urban / 0.010 rural (fibre passing 7.7m premises by 2022, phase 2 to 9m).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.domain import FIXED_BROADBAND, MOBILE_ONLY, NO_CONNECTION
+from sim.rules import ration_by_priority
+from sim.targeting import target_mask
+
+UPGRADE_RATE = {  # (from tier) -> (urban, rural) per quarter, status quo
+    NO_CONNECTION: (0.10, 0.06),
+    MOBILE_ONLY: (0.025, 0.010),
+}
+
+
+def run(model, q: int) -> None:
+    _rollout(model, q)
+    _device_grants(model, q)
+    _skills_courses(model, q)
+    _access_centres(model, q)
+    _awareness_campaign(model, q)
+    _employer_campaign(model, q)
+    _readiness_grants(model, q)
+
+
+def _rollout(model, q: int) -> None:
+    L, policy = model.learners, model.policy
+    lever = model.cfg.policy.connectivity
+    active = policy.active("connectivity", q)
+    speed_rural = lever.rollout_speedup_rural if active else 1.0
+    speed_urban = lever.rollout_speedup_urban if active else 1.0
+    for tier, (base_urban, base_rural) in UPGRADE_RATE.items():
+        idx = np.flatnonzero(L.connectivity == tier)
+        if len(idx) == 0:
+            continue
+        rural = L.rural[idx]
+        base = np.where(rural, base_rural, base_urban)
+        speed = np.where(rural, speed_rural, speed_urban)
+        boosted = 1.0 - (1.0 - base) ** speed
+        u = model.streams["rollout"].uniform(idx, q, tier)
+        upgrade = u < base
+        extra = (u >= base) & (u < boosted)
+        if extra.any():
+            # Upgrades beyond the status quo are paid by the lever, within its budget.
+            cost = lever.cost_rm_per_connection * L.weight[idx[extra]]
+            served = ration_by_priority(np.zeros(extra.sum(), np.int64), cost, u[extra],
+                                        [policy.available("connectivity.rollout", q)])
+            policy.book("connectivity.rollout", q, float(cost[served].sum()))
+            upgrade[np.flatnonzero(extra)[served]] = True
+        L.connectivity[idx[upgrade]] = tier + 1
+
+
+def _device_grants(model, q: int) -> None:
+    L, policy = model.learners, model.policy
+    lever = model.cfg.policy.connectivity
+    budget = policy.available("connectivity.devices", q)
+    if budget <= 0 or lever.device_grant_rm <= 0:
+        return
+    idx = np.flatnonzero((L.connectivity >= MOBILE_ONLY) & ~L.computer & model.masks["device_target"])
+    if len(idx) == 0:
+        return
+    cost = lever.device_grant_rm * L.weight[idx]
+    served = ration_by_priority(np.zeros(len(idx), np.int64), cost,
+                                model.streams["devices"].uniform(idx, q), [budget])
+    L.computer[idx[served]] = True
+    policy.book("connectivity.devices", q, float(cost[served].sum()))
+
+
+def _skills_courses(model, q: int) -> None:
+    L, policy = model.learners, model.policy
+    lever = model.cfg.policy.connectivity
+    budget = policy.available("connectivity.skills", q)
+    if budget <= 0 or lever.skills_course_rm <= 0:
+        return
+    idx = np.flatnonzero((L.digital_skill < 0.5) & model.masks["skills_target"])
+    if len(idx) == 0:
+        return
+    cost = lever.skills_course_rm * L.weight[idx]
+    served = ration_by_priority(np.zeros(len(idx), np.int64), cost,
+                                model.streams["skills"].uniform(idx, q), [budget])
+    trained = idx[served]
+    L.digital_skill[trained] = np.minimum(1.0, L.digital_skill[trained] + lever.skills_gain)
+    policy.book("connectivity.skills", q, float(cost[served].sum()))
+
+
+def _access_centres(model, q: int) -> None:
+    """Community access centres serve rural learners without a computer or a connection;
+    who is covered is fixed per learner (a keyed draw), coverage = capacity / need."""
+    L, policy = model.learners, model.policy
+    lever = model.cfg.policy.connectivity
+    model.community_access[:] = False
+    if not policy.active("connectivity", q) or lever.access_centres <= 0:
+        return
+    need = L.rural & ((L.connectivity == NO_CONNECTION) | ~L.computer)
+    need_persons = float(L.weight[need].sum())
+    if need_persons <= 0:
+        return
+    coverage = min(1.0, lever.access_centres * lever.persons_per_centre / need_persons)
+    idx = np.flatnonzero(need)
+    covered = model.streams["centres"].uniform(idx, 0) < coverage
+    model.community_access[idx[covered]] = True
+    policy.book("connectivity.centres", q, lever.access_centres * lever.centre_cost_rm_per_year / 4.0)
+
+
+def _awareness_campaign(model, q: int) -> None:
+    policy = model.policy
+    lever = model.cfg.policy.awareness
+    model.campaign_intensity = 0.0
+    if not policy.active("awareness", q) or lever.intensity <= 0:
+        return
+    reached = model.masks["awareness_target"] & ~model.learners.aware
+    needed = lever.intensity * lever.cost_rm_per_person_reached * float(model.learners.weight[reached].sum())
+    available = policy.available("awareness", q)
+    scale = 1.0 if needed <= available else available / needed
+    model.campaign_intensity = lever.intensity * scale
+    policy.book("awareness", q, needed * scale)
+
+
+def _employer_campaign(model, q: int) -> None:
+    """Employer campaigns add pseudo-observations at the accredited prior mean: they raise the
+    weight of the prior, which real evidence about holders then confirms or erodes."""
+    policy = model.policy
+    lever = model.cfg.policy.recognition
+    budget = policy.available("recognition.employer_campaign", q)
+    if budget <= 0:
+        return
+    spend = min(budget, lever.employer_campaign_annual_budget_rm / 4.0)
+    k = lever.campaign_pseudo_observations_per_rm_million * spend / 1e6
+    m0 = model.cfg.market.trust_prior_mean_accredited
+    for employer in model.employers:
+        employer.pending[0] += k * m0
+        employer.pending[1] += k * (1 - m0)
+    policy.book("recognition.employer_campaign", q, spend)
+
+
+def _readiness_grants(model, q: int) -> None:
+    """Grants go to the least-ready active providers first, one grant each per quarter."""
+    policy = model.policy
+    lever = model.cfg.policy.readiness
+    budget = policy.available("readiness", q)
+    if budget < lever.grant_rm:
+        return
+    candidates = sorted((p for p in model.providers if not p.is_platform and p.readiness < 0.95),
+                        key=lambda p: (p.readiness, p.unique_id))
+    n_grants = int(budget // lever.grant_rm)
+    for provider in candidates[:n_grants]:
+        gain = lever.readiness_per_rm_million * lever.grant_rm / 1e6
+        provider.readiness += gain * (1.0 - provider.readiness)
+        provider.grants_rm += lever.grant_rm
+        policy.book("readiness", q, lever.grant_rm)
+
+
+__all__ = ["run", "FIXED_BROADBAND"]

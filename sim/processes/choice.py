@@ -1,0 +1,173 @@
+"""Step 5: aware, idle learners compare a few sampled feasible offers with not enrolling
+(random utility, logit); subsidies are rationed by budget and seats by provider capacity,
+each in a random priority order; the served enrol.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import rules
+from sim.domain import B40, FORMAL, INFORMAL, ONLINE, OUTSIDE
+
+CHUNK = 2_000_000          # learners per block, bounds the (learners x offers) temporaries
+HOURS_PER_CREDIT = 40.0    # MQA: 40 notional learning hours = 1 credit
+WORK_HOURS_PER_MONTH = 173.0
+
+
+def run(model, q: int) -> None:
+    L = model.learners
+    offers = model.offers
+    model.offer_demand_persons[:] = 0.0
+    model.offer_enrolled_persons[:] = 0.0
+    candidates = np.flatnonzero(L.aware & (L.offer < 0))
+    if len(candidates) == 0 or not offers.active.any():
+        return
+    sampled = _sample_offers(model, candidates, q)
+    choice = np.full(len(candidates), -1, dtype=np.int64)
+    subsidy = np.zeros(len(candidates))
+    for start in range(0, len(candidates), CHUNK):
+        block = slice(start, start + CHUNK)
+        choice[block], subsidy[block] = _choose(model, candidates[block], sampled[block], q, allow_subsidy=True)
+    chose = choice >= 0
+    who, offer_k, subsidy = candidates[chose], sampled[chose, choice[chose]], subsidy[chose]
+
+    # Subsidy budget: subsidised choosers in random priority; the unserved choose again
+    # knowing they will pay the full fee.
+    claim = subsidy > 0
+    if claim.any():
+        cost = subsidy[claim] * L.weight[who[claim]]
+        priority = model.streams["budget_priority"].uniform(who[claim], q)
+        served = rules.ration_by_priority(np.zeros(claim.sum(), np.int64), cost, priority,
+                                          [model.policy.available("subsidy", q)])
+        lost = np.flatnonzero(claim)[~served]
+        if len(lost):
+            pos = np.searchsorted(candidates, who[lost])
+            again, _ = _choose(model, who[lost], sampled[pos], q, allow_subsidy=False)
+            subsidy[lost] = 0.0
+            offer_k[lost] = np.where(again >= 0, sampled[pos, np.maximum(again, 0)], -1)
+            keep = offer_k >= 0
+            who, offer_k, subsidy = who[keep], offer_k[keep], subsidy[keep]
+
+    # Seats: each offer's new places this quarter (persons), random priority.
+    weight = L.weight[who].astype(np.float64)
+    np.add.at(model.offer_demand_persons, offer_k, weight)
+    priority = model.streams["seat_priority"].uniform(who, q)
+    seated = rules.ration_by_priority(offer_k, weight, priority, _seats_in_agent_units(model, q))
+    who, offer_k, subsidy, weight = who[seated], offer_k[seated], subsidy[seated], weight[seated]
+    np.add.at(model.offer_enrolled_persons, offer_k, weight)
+    _enrol(model, who, offer_k, subsidy, weight, q)
+
+
+def _seats_in_agent_units(model, q: int) -> np.ndarray:
+    """Seats (persons) rounded to whole agents, up or down at random with the unbiased
+    probability: with each agent standing for ``weight`` persons, an offer of 300 seats is
+    1 agent with probability 0.3 when weight is 1,000. Expected capacity equals the seats;
+    at one agent per person the rounding does nothing."""
+    seats = model.effective_seats()
+    w = model.learners.mean_weight
+    u = model.streams["seat_rounding"].uniform(np.arange(len(seats)), q)
+    return np.floor(seats / w + u) * w
+
+
+def _sample_offers(model, candidates: np.ndarray, q: int) -> np.ndarray:
+    """Offer ids, (n, K): each learner draws K offers from those it can reach (online offers
+    and offers of providers in its own state), uniformly with replacement."""
+    L, offers = model.learners, model.offers
+    k = model.cfg.behaviour.offers_sampled
+    sampled = np.full((len(candidates), k), -1, dtype=np.int64)
+    states = L.state[candidates]
+    online_pool = np.flatnonzero(offers.active & (offers.mode == ONLINE))
+    stream = model.streams["offer_sampling"]
+    for s in np.unique(states):
+        rows = np.flatnonzero(states == s)
+        local = np.flatnonzero(offers.active & (offers.mode != ONLINE) & (offers.home_state == s))
+        pool = np.concatenate([online_pool, local])
+        if len(pool) == 0:
+            continue
+        for j in range(k):
+            u = stream.uniform(candidates[rows], q, j)
+            sampled[rows, j] = pool[np.minimum((u * len(pool)).astype(np.int64), len(pool) - 1)]
+    return sampled
+
+
+def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: bool):
+    """Logit choice for learners ``ids`` among their ``sampled`` offers.
+    Returns (column chosen or -1, subsidy RM per person for the chosen offer)."""
+    L, offers, beh = model.learners, model.offers, model.cfg.behaviour
+    valid = sampled >= 0
+    k_idx = np.maximum(sampled, 0)
+    fee = offers.fee_rm[k_idx]
+    online = offers.mode[k_idx] == ONLINE
+    accredited = offers.accredited[k_idx]
+    sponsored = model.sponsored_now[ids][:, None]
+    subsidy = np.zeros_like(fee)
+    if allow_subsidy and model.policy.active("subsidy", q):
+        lever = model.cfg.policy.subsidy
+        eligible = model.masks["subsidy_target"][ids][:, None] & ~sponsored
+        if lever.accredited_only:
+            eligible = eligible & accredited
+        room = np.maximum(0.0, lever.cap_rm - L.subsidy_rm[ids].astype(np.float64))[:, None]
+        subsidy = np.where(eligible, np.minimum(lever.rate * fee, room), 0.0)
+    net_fee = np.where(sponsored, 0.0, fee - subsidy)
+
+    income = L.household_income_rm[ids].astype(np.float64)[:, None]
+    liquidity = np.where(L.income_group[ids] == B40, beh.liquidity_share_b40, beh.liquidity_share_other)[:, None]
+    labour = L.labour[ids]
+    working = (labour == FORMAL) | (labour == INFORMAL)
+    mobile_only = (L.connectivity[ids] == 1)[:, None]
+    skill = L.digital_skill[ids].astype(np.float64)[:, None]
+    community = model.community_access[ids]
+    access = rules.digital_access(L.connectivity[ids], L.computer[ids], L.digital_skill[ids], community)[:, None]
+    can_go_online = ((L.connectivity[ids] > 0) | community)[:, None]
+    feasible = valid & (~online | can_go_online) & (net_fee <= liquidity * income + 1e-9)
+
+    h1 = rules.dropout_hazard(beh, offers.free_self_paced[k_idx], online, mobile_only, skill,
+                              working[:, None], offers.readiness[k_idx])
+    p_complete = rules.expected_completion(h1, beh.dropout_later_factor, offers.duration_q[k_idx])
+    recognition = model.learner_trust(ids, accredited)
+    ref_wage = np.where(working, L.wage_rm[ids], L.potential_wage_rm[ids]).astype(np.float64)
+    ref_wage = np.where(labour == OUTSIDE, 0.5 * ref_wage, ref_wage)[:, None]
+    benefit = (beh.present_bias * model.pv_months * offers.wage_gain[k_idx] * ref_wage
+               * beh.rent_share * p_complete * recognition)
+    value_of_time = ref_wage / WORK_HOURS_PER_MONTH * np.where(working, 1.0, 0.3)[:, None]
+    time_cost = beh.theta_time * offers.credits[k_idx] * HOURS_PER_CREDIT * value_of_time
+    stackable = accredited & (offers.stackable_draw[k_idx] < model.stackable_share)
+    utility = rules.offer_utility(
+        beh,
+        net_benefit_rm=benefit - net_fee - time_cost,
+        household_income_rm=income,
+        education_taste=model.education_taste[L.education[ids]][:, None],
+        online=online,
+        access=access,
+        peer_share=rules.peer_share(model.peers[ids], L.ever_enrolled)[:, None],
+        stackable=stackable,
+        stack_weight=1.0,
+        sponsored=sponsored,
+    )
+    utility = np.where(feasible, utility, -np.inf)
+    eps = model.streams["choice"]
+    gumbel = np.stack([eps.gumbel(ids, q, j) for j in range(sampled.shape[1] + 1)], axis=1)
+    choice = rules.logit_choice(utility, gumbel)
+    chosen_subsidy = np.where(choice >= 0, subsidy[np.arange(len(ids)), np.maximum(choice, 0)], 0.0)
+    return choice, chosen_subsidy
+
+
+def _enrol(model, who, offer_k, subsidy, weight, q: int) -> None:
+    L, offers, policy = model.learners, model.offers, model.policy
+    L.offer[who] = offer_k
+    L.quarters_left[who] = offers.duration_q[offer_k]
+    L.enrolled_quarter[who] = q
+    L.ever_enrolled[who] = True
+    L.enrolments[who] = np.minimum(L.enrolments[who] + 1, 127)
+    L.online_enrolments[who] = np.minimum(L.online_enrolments[who] + (offers.mode[offer_k] == ONLINE), 127)
+    L.current_subsidy_rm[who] = subsidy
+    L.subsidy_rm[who] += subsidy.astype(np.float32)
+    L.ever_subsidised[who] |= subsidy > 0
+    sponsored = model.sponsored_now[who]
+    L.sponsored[who] = sponsored
+    L.enrolled_connectivity[who] = L.connectivity[who]
+    fee = offers.fee_rm[offer_k]
+    policy.book("subsidy", q, float(np.sum(subsidy * weight)))
+    policy.levy_spend[q] += float(np.sum(np.where(sponsored, fee, 0.0) * weight))
+    policy.out_of_pocket[q] += float(np.sum(np.where(sponsored, 0.0, fee - subsidy) * weight))

@@ -1,0 +1,98 @@
+"""Step 7: labour market. Employers recognise a new credential with probability equal to
+their trust; a recognised credential raises the wage (gain x rent share, ramping in), job
+finding and moves from informal to formal work. Employers observe new holders'
+productivity (ability + provider value added + noise against a benchmark): the evidence
+they learn from next quarter. Status-quo job flows keep employment steady."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.domain import FORMAL, INFORMAL, UNEMPLOYED
+from sim.population import sample_employer
+
+INFORMAL_WAGE_FACTOR = 0.75  # informal earnings relative to formal (assumption, 0.6-0.9)
+
+
+def run(model, q: int) -> None:
+    _recognise_and_observe(model, q)
+    _job_flows(model, q)
+    _ramp_wages(model)
+
+
+def _recognise_and_observe(model, q: int) -> None:
+    L, offers, market = model.learners, model.offers, model.cfg.market
+    who = model.new_completers
+    if len(who) == 0:
+        return
+    k = model.new_completer_offers
+    accredited = offers.accredited[k]
+    trust = model.learner_trust(who, accredited)
+    recognised = model.streams["recognition"].uniform(who, q) < trust
+    r = who[recognised]
+    L.recognised_credentials[r] = np.minimum(L.recognised_credentials[r] + 1, 127)
+    beh = model.cfg.behaviour
+    base = np.where(L.labour[r] <= INFORMAL, L.wage_rm[r], L.potential_wage_rm[r])
+    L.wage_gain_target_rm[r] += (offers.wage_gain[k[recognised]] * beh.rent_share * base).astype(np.float32)
+
+    productivity = (L.ability[who] + offers.value_added[k]
+                    + market.productivity_noise_sd * model.streams["productivity"].normal(who, q))
+    success = productivity > market.productivity_benchmark
+    evidence = L.weight[who].astype(np.float64) / market.evidence_persons_per_observation
+    employer = model.observing_employer(who)
+    column = np.where(accredited, 0, 2) + np.where(success, 0, 1)
+    pending = np.zeros((len(model.employers), 4))
+    np.add.at(pending, (employer, column), evidence)
+    for e in np.flatnonzero(pending.any(axis=1)):
+        model.employers[e].pending += pending[e]
+
+
+def _job_flows(model, q: int) -> None:
+    L, beh = model.learners, model.cfg.behaviour
+    stream = model.streams["labour"]
+    holder = L.recognised_credentials > 0
+
+    unemployed = np.flatnonzero(L.labour == UNEMPLOYED)
+    p_find = beh.job_finding_quarter * (1 + beh.credential_job_finding_boost * holder[unemployed])
+    found = unemployed[stream.uniform(unemployed, q, 0) < p_find]
+    formal_job = stream.uniform(found, q, 1) < beh.formal_share_of_new_jobs
+    _take_job(model, found[formal_job], q, formal=True)
+    _take_job(model, found[~formal_job], q, formal=False)
+
+    informal = np.flatnonzero(L.labour == INFORMAL)
+    p_move = beh.informal_to_formal_quarter * (1 + beh.credential_formalisation_boost * holder[informal])
+    _take_job(model, informal[stream.uniform(informal, q, 2) < p_move], q, formal=True)
+
+    employed = np.flatnonzero((L.labour == FORMAL) | (L.labour == INFORMAL))
+    employed = employed[~np.isin(employed, found)]
+    lose = employed[stream.uniform(employed, q, 3) < beh.separation_quarter]
+    L.labour[lose] = UNEMPLOYED
+    L.wage_rm[lose] = 0.0
+    L.employer[lose] = -1
+
+
+def _take_job(model, who: np.ndarray, q: int, formal: bool) -> None:
+    L = model.learners
+    if len(who) == 0:
+        return
+    if formal:
+        stream = model.streams["employer_assignment"]
+        size, levy, employer = sample_employer(L.state[who], L.sector[who], stream.uniform(who, q, 0),
+                                               stream.uniform(who, q, 1), model.data)
+        L.firm_size[who], L.levy_registered[who], L.employer[who] = size, levy, employer
+        L.labour[who] = FORMAL
+        L.wage_rm[who] = L.potential_wage_rm[who]
+    else:
+        L.labour[who] = INFORMAL
+        L.employer[who] = -1
+        L.wage_rm[who] = L.potential_wage_rm[who] * INFORMAL_WAGE_FACTOR
+
+
+def _ramp_wages(model) -> None:
+    """Recognised wage gains ramp in over ``wage_ramp_quarters`` while the learner works."""
+    L = model.learners
+    ramp = model.cfg.behaviour.wage_ramp_quarters
+    idx = np.flatnonzero((L.wage_gain_target_rm > L.wage_gain_rm) & (L.labour <= INFORMAL))
+    if len(idx):
+        step = (L.wage_gain_target_rm[idx] - L.wage_gain_rm[idx]) / ramp
+        L.wage_gain_rm[idx] += np.maximum(step, np.minimum(1.0, L.wage_gain_target_rm[idx] - L.wage_gain_rm[idx]))

@@ -1,0 +1,170 @@
+"""The model's behavioural rules as pure functions over arrays.
+
+Every rule takes arrays (one entry per learner, or learners x offers) and returns arrays;
+none holds state or draws random numbers itself (uniforms come in as arguments). The fast
+model applies them to whole populations and the per-agent reference model to one agent at a
+time, so both compute the same model by construction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# --------------------------------------------------------------------------- awareness
+
+
+def awareness_probability(p_quarter, q_quarter, campaign_effect, campaign_intensity, peer_share):
+    """Bass hazard of becoming aware this quarter: min(1, p + a * campaign + q * peer share).
+
+    ``peer_share`` is the share of a learner's peers who have ever enrolled (0-1).
+    """
+    return np.minimum(1.0, p_quarter + campaign_effect * campaign_intensity + q_quarter * peer_share)
+
+
+def peer_share(peers: np.ndarray, indicator: np.ndarray) -> np.ndarray:
+    """Share of each learner's peers (rows of ``peers``, shape (n, degree)) with the indicator."""
+    return indicator[peers].mean(axis=1, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- choice
+
+
+def present_value_factor(discount_rate_annual: float, horizon_years: float, ramp_quarters: int) -> float:
+    """Months-weighted present value of 1 RM/month of wage gain that ramps in linearly over
+    ``ramp_quarters`` and lasts ``horizon_years``: sum over quarters of 3 months x ramp x
+    discount. Unit: months."""
+    quarters = np.arange(1, int(round(horizon_years * 4)) + 1)
+    ramp = np.minimum(1.0, quarters / max(ramp_quarters, 1))
+    discount = (1.0 + discount_rate_annual) ** (-quarters / 4.0)
+    return float(np.sum(3.0 * ramp * discount))
+
+
+def expected_completion(h1, later_factor, duration_quarters):
+    """Probability of completing a course of ``duration_quarters`` quarters when the first
+    quarter's dropout hazard is ``h1`` and later quarters' is ``later_factor * h1``."""
+    h_later = np.minimum(1.0, later_factor * h1)
+    return (1.0 - h1) * (1.0 - h_later) ** (np.asarray(duration_quarters) - 1)
+
+
+def dropout_hazard(beh, free_self_paced, online, mobile_only, digital_skill, working, readiness):
+    """First-quarter dropout hazard (probability), a logistic function of course, learner and
+    provider: front-loaded, higher for free self-paced courses, online study on mobile-only
+    connections and low digital skill, and for people working; lower with provider readiness.
+    Arguments broadcast (learners x offers)."""
+    z = (
+        beh.dropout_base
+        + beh.dropout_free_self_paced * free_self_paced
+        + beh.dropout_online_mobile * (online & mobile_only)
+        + beh.dropout_low_skill * online * (1.0 - digital_skill)
+        + beh.dropout_working * working
+        - beh.dropout_readiness * readiness
+    )
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def digital_access(connectivity, computer, digital_skill, community_access):
+    """Effective access to online study, 0-1: the connection tier and device, scaled by skill.
+
+    None = 0 (community access centres give 0.5), mobile + phone 0.35, mobile + computer 0.6,
+    fixed + phone 0.6, fixed + computer 1.0; times (0.5 + 0.5 * digital skill).
+    """
+    base = np.select(
+        [connectivity == 2, connectivity == 1],
+        [np.where(computer, 1.0, 0.6), np.where(computer, 0.6, 0.35)],
+        default=0.0,
+    )
+    base = np.maximum(base, 0.5 * community_access)
+    return base * (0.5 + 0.5 * digital_skill)
+
+
+def offer_utility(
+    beh,
+    *,
+    net_benefit_rm,
+    household_income_rm,
+    education_taste,
+    online,
+    access,
+    peer_share,
+    stackable,
+    stack_weight,
+    sponsored,
+):
+    """Systematic utility of each sampled offer relative to not enrolling (utility 0).
+
+    U = asc + taste(education) + money_weight * net benefit / monthly household income
+        - theta_online * [online] * (1 - access) + gamma * peer share + zeta * stackable
+        + sponsor_push * [sponsored].
+    ``net_benefit_rm`` is already beta * PV(wage gain * P(complete) * recognition) minus the
+    net fee and the opportunity cost of time (RM). Shapes broadcast to (learners, offers).
+    """
+    return (
+        beh.asc_enrol
+        + education_taste
+        + beh.money_weight * net_benefit_rm / household_income_rm
+        - beh.theta_online * online * (1.0 - access)
+        + beh.gamma_peer * peer_share
+        + beh.zeta_stack * stack_weight * stackable
+        + beh.sponsor_push * sponsored
+    )
+
+
+def logit_choice(utility: np.ndarray, gumbel: np.ndarray) -> np.ndarray:
+    """Random-utility choice among offers and an outside option of utility 0.
+
+    ``utility`` (n, K) with -inf for infeasible offers; ``gumbel`` (n, K + 1) standard Gumbel
+    errors, column 0 for the outside option. Returns the chosen column 0..K-1, or -1 for
+    not enrolling. Equivalent to drawing from the multinomial-logit shares (see
+    :func:`logit_shares`)."""
+    total = np.concatenate([gumbel[:, :1], utility + gumbel[:, 1:]], axis=1)
+    return np.argmax(total, axis=1) - 1
+
+
+def logit_shares(utility: np.ndarray) -> np.ndarray:
+    """Closed-form multinomial-logit probabilities, (n, K + 1), column 0 the outside option."""
+    full = np.concatenate([np.zeros((utility.shape[0], 1)), utility], axis=1)
+    full = full - full.max(axis=1, keepdims=True)
+    e = np.exp(full)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+# --------------------------------------------------------------------------- rationing
+
+
+def ration_by_priority(group: np.ndarray, amount: np.ndarray, priority: np.ndarray, capacity) -> np.ndarray:
+    """Allocate a limited resource in random priority order within each group.
+
+    ``group`` (n,) integer group (offer, or 0 for a single budget); ``amount`` (n,) what each
+    claimant uses (persons for seats, RM for a budget); ``priority`` (n,) random keys, lower
+    served first; ``capacity`` per group (array indexed by group). A claimant is served when
+    everything served before it in its group, plus its own amount, fits the capacity, so the
+    capacity is never exceeded. Returns a boolean mask of served claimants.
+    """
+    n = len(group)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort((priority, group))
+    g = group[order]
+    a = amount[order].astype(np.float64)
+    cum = np.cumsum(a)
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    before_group = np.repeat(np.r_[0.0, cum][starts], np.diff(np.r_[starts, n]))
+    within = cum - before_group
+    cap = np.asarray(capacity, dtype=np.float64)[g]
+    served_sorted = within <= cap * (1 + 1e-12)
+    served = np.empty(n, dtype=bool)
+    served[order] = served_sorted
+    return served
+
+
+# --------------------------------------------------------------------------- employer trust
+
+
+def beta_update(alpha, beta, successes, failures, forgetting):
+    """Beta reputation with forgetting: alpha <- lambda * alpha + s, beta <- lambda * beta + f."""
+    return forgetting * alpha + successes, forgetting * beta + failures
+
+
+def trust(alpha, beta):
+    """Mean of the Beta belief: alpha / (alpha + beta)."""
+    return alpha / (alpha + beta)
