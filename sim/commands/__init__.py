@@ -9,4 +9,16 @@ def _run(args):
     main(args)
 
 
-COMMANDS = {"run": _run}
+def _experiment(args):
+    from sim.commands.experiment import main
+
+    main(args)
+
+
+def _collect(args):
+    from sim.commands.collect import main
+
+    main(args)
+
+
+COMMANDS = {"run": _run, "experiment": _experiment, "collect": _collect}
