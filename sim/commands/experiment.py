@@ -83,6 +83,7 @@ def main(args: list[str]) -> None:
     if any(a in ("-h", "--help") for a in args):
         print(__doc__)
         sys.exit(0)
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     try:
         path, changes, options = parse_args(args)
         run = _run_options(options)
