@@ -99,6 +99,10 @@ def main(args: list[str]) -> None:
         results = run_design(spec, design, store_dir, **run)
     except StoreMismatch as exc:
         fail("experiment", str(exc))
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished runs are kept in {store_dir}; run the same command to do the rest",
+              file=sys.stderr)
+        sys.exit(130)
     write_parquet(store_dir / "results.parquet", results)
     results.to_csv(store_dir / "results.csv", index=False)
     print(f"{len(results)} of {len(design)} runs finished; table {store_dir / 'results.parquet'} (and .csv)")

@@ -23,8 +23,13 @@ log = logging.getLogger("mcsim.experiment")
 def _tasks(spec, design: pd.DataFrame) -> list[tuple]:
     bases = {s: OmegaConf.to_container(cfg) for s, cfg in base_configs(spec).items()}
     keys = spec.keys
-    return [(int(row["run_id"]), bases[row["scenario"]], {k: row[k] for k in keys}, int(row["seed"]))
+    return [(int(row["run_id"]), bases[row["scenario"]], {k: _plain(row[k]) for k in keys}, int(row["seed"]))
             for row in design.to_dict("records")]
+
+
+def _plain(value):
+    """Python values for OmegaConf (numpy scalars and arrays, e.g. from a Parquet design)."""
+    return value.tolist() if hasattr(value, "tolist") else value
 
 
 def run_design(spec, design: pd.DataFrame, store_dir: str | Path | None = None, executor: str = "serial",

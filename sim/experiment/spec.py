@@ -188,11 +188,11 @@ def parse_experiment(data: Any, name: str, path: str | None = None) -> Experimen
         population=_int(data, "population", 20_000, 1, 40_000_000),
         horizon=_int(data, "horizon", 40, 1, 200),
         fixed=_fixed(data.get("fixed") or {}),
-        outcomes=_outcomes(data.get("outcomes") or []),
         path=path,
     )
     _check_sampler(spec)
     _check_configs(spec)
+    spec.outcomes = _outcomes(data.get("outcomes") or [])  # last: it needs a tiny run
     return spec
 
 
@@ -357,7 +357,13 @@ def _check_configs(spec: ExperimentSpec) -> None:
     from sim.config import ConfigError, validate_config
     from sim.experiment.configs import base_configs
 
-    for scenario, base in base_configs(spec).items():
+    try:
+        bases = base_configs(spec)
+    except Exception as exc:  # noqa: BLE001 - OmegaConf type errors in fixed values
+        key = getattr(exc, "full_key", "") or "fixed"
+        value = spec.fixed.get(key)
+        raise ExperimentError(f"fixed: {key}={value!r} is not allowed: {str(exc).splitlines()[0]}") from None
+    for scenario, base in bases.items():
         checks = [{}]
         for p in spec.parameters:
             values = p.levels if p.levels is not None else (p.value(0.0), p.value(1.0))

@@ -46,6 +46,15 @@ def default_store_dir(spec, results_dir: str | Path = RESULTS_DIR) -> Path:
     return Path(results_dir) / f"{spec.name}-{spec.spec_hash()}"
 
 
+def _plain(value):
+    """A design cell as plain JSON (numpy scalars and arrays, as Parquet returns them, too)."""
+    return json.dumps(value.tolist() if hasattr(value, "tolist") else value, default=str)
+
+
+def _canonical(design: pd.DataFrame) -> pd.DataFrame:
+    return design.reset_index(drop=True).astype(object).map(_plain)
+
+
 class ResultStore:
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -69,7 +78,7 @@ class ResultStore:
                                     "use another store directory for a changed experiment")
         design_file = self.root / "design.parquet"
         if design_file.exists():
-            if not pd.read_parquet(design_file).equals(design.reset_index(drop=True)):
+            if not _canonical(pd.read_parquet(design_file)).equals(_canonical(design)):
                 raise StoreMismatch(f"{design_file} differs from this design: use another store directory")
         else:
             write_parquet(design_file, design.reset_index(drop=True))
