@@ -27,6 +27,20 @@ class SerialExecutor:
             yield fn(task)
 
 
+def _exit_with_parent(parent_pid: int) -> None:
+    """Pool worker initializer: end this worker when the driver dies (e.g. ``kill -9``), instead
+    of waiting forever for tasks that will never come."""
+    import threading
+    import time
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 class ProcessExecutor:
     name = "process"
 
@@ -38,7 +52,8 @@ class ProcessExecutor:
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn: workers start clean (no inherited threads or open files from the driver)
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_exit_with_parent, initargs=(os.getpid(),))
         return self
 
     def __exit__(self, *exc):

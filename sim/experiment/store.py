@@ -95,7 +95,7 @@ class ResultStore:
         """Write one finished run: the shard, then its sidecar (the commit point)."""
         table = pa.Table.from_pylist([{"run_id": int(run_id), **{k: float(v) for k, v in outcomes.items()}}])
         buffer = io.BytesIO()
-        pq.write_table(table, buffer)
+        pq.write_table(table, buffer, write_statistics=False)  # statistics of one row are useless
         data = buffer.getvalue()
         atomic_write_bytes(self.shard_path(run_id), data)
         write_json(self.sidecar_path(run_id), {
