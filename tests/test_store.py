@@ -106,3 +106,25 @@ def test_results_stream_in_batches_reading_only_the_asked_columns(tmp_path):
     assert all(b.schema.names == ["run_id", "uptake_rate"] for b in batches)
     rows = pd.concat(b.to_pandas() for b in batches).sort_values("run_id")
     assert list(rows["uptake_rate"]) == [r / 100 for r in range(25)]
+
+
+def test_a_failing_run_is_recorded_left_out_and_retried(tmp_path, small_spec, monkeypatch):
+    import sim.run
+
+    real = sim.run.run_scenario
+
+    def flaky(cfg, **kwargs):
+        if cfg.behaviour.asc_enrol == -2.5:
+            raise RuntimeError("boom")
+        return real(cfg, **kwargs)
+
+    design = build_design(small_spec)
+    monkeypatch.setattr(sim.run, "run_scenario", flaky)
+    first = run_design(small_spec, design, tmp_path, progress=False)
+    store = ResultStore(tmp_path)
+    assert list(first["run_id"]) == [0, 2]
+    assert store.check(1) == "failed" and "RuntimeError: boom" in store.meta(1)["error"]
+    monkeypatch.setattr(sim.run, "run_scenario", real)
+    second = run_design(small_spec, design, tmp_path, progress=False)
+    assert list(second["run_id"]) == [0, 1, 2]
+    assert store.submissions() == {0: 1, 1: 2, 2: 1}

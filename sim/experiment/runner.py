@@ -49,6 +49,7 @@ def run_design(spec, design: pd.DataFrame, store_dir: str | Path | None = None, 
             store.discard(run_id)
     todo = design[[status[int(r)] != "done" for r in design["run_id"]]]
     start = time.perf_counter()
+    failed: list[int] = []
     if len(todo):
         log.info("%s: %d of %d runs to do (%s executor); store %s", spec.name, len(todo), len(design),
                  executor, store.root)
@@ -57,8 +58,15 @@ def run_design(spec, design: pd.DataFrame, store_dir: str | Path | None = None, 
                 tqdm(total=len(tasks), desc=spec.name, unit="run", disable=not progress) as bar:
             store.log_submissions([t[0] for t in tasks], executor)
             for run_id, outcomes, meta in ex.imap_unordered(run_task, tasks):
-                store.write(run_id, outcomes, {**meta, "executor": executor})
+                if outcomes is None:
+                    failed.append(run_id)
+                    log.warning("run %d failed: %s", run_id, meta["error"])
+                    store.write_failure(run_id, {**meta, "executor": executor})
+                else:
+                    store.write(run_id, outcomes, {**meta, "executor": executor})
                 bar.update(1)
+    if failed:
+        log.warning("%d runs failed (see %s/run-*.json); run again to retry them", len(failed), store.runs)
     store.write_manifest(spec, executor, time.perf_counter() - start, len(design))
     return store.results(design, spec.outcomes)
 

@@ -103,6 +103,12 @@ class ResultStore:
             "sha256": hashlib.sha256(data).hexdigest(), "code_version": code_version(),
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **meta})
 
+    def write_failure(self, run_id: int, meta: dict) -> None:
+        """Record a run that raised (no shard); it is tried again on the next invocation."""
+        self.shard_path(run_id).unlink(missing_ok=True)
+        write_json(self.sidecar_path(run_id), {"run_id": int(run_id), "status": "failed", "code_version": code_version(),
+                                               "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **meta})
+
     def log_submissions(self, run_ids, executor: str) -> None:
         """Append one line per run handed to an executor (how often each run was started)."""
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -122,15 +128,18 @@ class ResultStore:
 
     # ---------------------------------------------------------------- checking
     def check(self, run_id: int) -> str:
-        """``done``, ``missing`` (never finished) or ``corrupt`` (shard fails its sidecar)."""
+        """``done``, ``missing`` (never finished), ``failed`` (the run raised) or ``corrupt``
+        (the shard fails its sidecar)."""
         sidecar, shard = self.sidecar_path(run_id), self.shard_path(run_id)
         if not sidecar.exists():
             return "missing"
         try:
             meta = json.loads(sidecar.read_text())
-            data = shard.read_bytes()
+            data = shard.read_bytes() if meta.get("status") != "failed" else b""
         except (OSError, ValueError):
             return "corrupt"
+        if meta.get("status") == "failed":
+            return "failed"
         if meta.get("status") != "done" or len(data) != meta.get("bytes") \
                 or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
             return "corrupt"
