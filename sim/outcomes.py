@@ -46,6 +46,7 @@ def quarter_record(model, q: int) -> dict:
         "enrolled_persons": {"all": float(w[L.offer >= 0].sum())},
         "completions_persons": {"all": float(completers)},
         "credential_holders_rate": {"all": float(w @ (L.credentials > 0) / total)},
+        "subsidised_rate": {"all": float(w @ L.ever_subsidised / total)},
         "employer_trust": {"accredited": model.mean_trust_accredited, "other": model.mean_trust_other},
         "public_spend_rm": {lever: float(spend[lever][q]) for lever in LEVER_NAMES},
         "levy_spend_rm": {"all": float(model.policy.levy_spend[q])},
