@@ -20,6 +20,7 @@ def run(model, q: int) -> None:
     offers = model.offers
     model.offer_demand_persons[:] = 0.0
     model.offer_enrolled_persons[:] = 0.0
+    model.seat_capacity = np.zeros(offers.n)
     candidates = np.flatnonzero(L.aware & (L.offer < 0))
     if len(candidates) == 0 or not offers.active.any():
         return
@@ -53,7 +54,8 @@ def run(model, q: int) -> None:
     weight = L.weight[who].astype(np.float64)
     np.add.at(model.offer_demand_persons, offer_k, weight)
     priority = model.streams["seat_priority"].uniform(who, q)
-    seated = rules.ration_by_priority(offer_k, weight, priority, _seats_in_agent_units(model, q))
+    model.seat_capacity = _seats_in_agent_units(model, q)
+    seated = rules.ration_by_priority(offer_k, weight, priority, model.seat_capacity)
     who, offer_k, subsidy, weight = who[seated], offer_k[seated], subsidy[seated], weight[seated]
     np.add.at(model.offer_enrolled_persons, offer_k, weight)
     _enrol(model, who, offer_k, subsidy, weight, q)
