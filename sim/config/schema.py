@@ -38,7 +38,7 @@ class BehaviourConfig:
     # Awareness (Bass diffusion on the peer network); annual probabilities
     bass_p_annual: float = 0.02          # innovation: spontaneous awareness, per year
     bass_q_annual: float = 0.40          # imitation: per year at 100% of peers enrolled
-    campaign_effect: float = 0.25        # quarterly awareness probability at full campaign intensity
+    campaign_effect: float = 0.05        # quarterly awareness probability at full campaign intensity
     initial_awareness: float = 0.15      # share aware in 2025Q1 (assumption, 0.05-0.30)
     # Choice (random utility, outside option 0)
     offers_sampled: int = 3              # offers a learner compares each quarter
@@ -50,6 +50,7 @@ class BehaviourConfig:
     benefit_horizon_years: float = 5.0   # years over which a learner counts a wage gain
     theta_time: float = 0.5              # weight of the opportunity cost of study time
     theta_online: float = 1.5            # disutility of online study at zero digital access
+    theta_travel_rural: float = 1.0      # disutility of in-person study for rural learners (blended: half)
     gamma_peer: float = 1.0              # utility per share of peers ever enrolled
     zeta_stack: float = 0.3              # utility of a stackable (towards a qualification) offer
     sponsor_push: float = 1.5            # utility of an employer's sponsorship offer
@@ -146,7 +147,7 @@ class RecognitionLever(LeverWindow):
     accreditation_incentive_rm: float = 0.0   # grant per provider on accreditation
     accreditation_annual_budget_rm: float = 0.0
     stackable_share: float = 0.3         # share of accredited offers stackable into MQF awards
-    credits_per_qualification: float = 10.0
+    credits_per_qualification: float = 6.0
     employer_campaign_annual_budget_rm: float = 0.0
     campaign_pseudo_observations_per_rm_million: float = 0.5  # per employer per quarter
 

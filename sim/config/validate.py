@@ -41,6 +41,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "behaviour.benefit_horizon_years": (0, 50),
     "behaviour.theta_time": (0, 100),
     "behaviour.theta_online": (0, 100),
+    "behaviour.theta_travel_rural": (0, 100),
     "behaviour.gamma_peer": (-100, 100),
     "behaviour.zeta_stack": (-100, 100),
     "behaviour.sponsor_push": (0, 100),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import rules
-from sim.domain import B40, FORMAL, INFORMAL, ONLINE, OUTSIDE
+from sim.domain import B40, BLENDED, FORMAL, IN_PERSON, INFORMAL, ONLINE, OUTSIDE
 
 CHUNK = 2_000_000          # learners per block, bounds the (learners x offers) temporaries
 HOURS_PER_CREDIT = 40.0    # MQA: 40 notional learning hours = 1 credit
@@ -135,6 +135,8 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
     value_of_time = ref_wage / WORK_HOURS_PER_MONTH * np.where(working, 1.0, 0.3)[:, None]
     time_cost = beh.theta_time * offers.credits[k_idx] * HOURS_PER_CREDIT * value_of_time
     stackable = accredited & (offers.stackable_draw[k_idx] < model.stackable_share)
+    mode = offers.mode[k_idx]
+    travel = L.rural[ids][:, None] * np.select([mode == IN_PERSON, mode == BLENDED], [1.0, 0.5], default=0.0)
     utility = rules.offer_utility(
         beh,
         net_benefit_rm=benefit - net_fee - time_cost,
@@ -142,6 +144,7 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
         education_taste=model.education_taste[L.education[ids]][:, None],
         online=online,
         access=access,
+        travel=travel,
         peer_share=rules.peer_share(model.peers[ids], L.ever_enrolled)[:, None],
         stackable=stackable,
         stack_weight=1.0,
