@@ -81,6 +81,8 @@ class MarketConfig:
 
     providers_per_type: list[int] = field(default_factory=lambda: [20, 40, 60, 60, 10])
     offers_per_provider: int = 2
+    value_added_scale: float = 1.0       # multiplies providers' value added (credential quality)
+    readiness_scale: float = 1.0         # multiplies providers' initial online readiness
     demand_smoothing: float = 0.3        # weight of the latest quarter in expected demand
     seat_adjustment: float = 0.25        # share of the gap to expected demand closed per quarter
     exit_after_low_fill_quarters: int = 8

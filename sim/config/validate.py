@@ -57,6 +57,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "behaviour.credential_job_finding_boost": (0, 10),
     "behaviour.credential_formalisation_boost": (0, 10),
     "market.offers_per_provider": (1, 20),
+    "market.value_added_scale": (0, 10),
+    "market.readiness_scale": (0, 1.5),
     "market.demand_smoothing": (0, 1),
     "market.seat_adjustment": (0, 1),
     "market.exit_after_low_fill_quarters": (1, 1000),
