@@ -75,6 +75,7 @@ class MicroCredentialModel(mesa.Model):
         self.community_access = np.zeros(L.n, dtype=bool)
         self.sponsored_now = np.zeros(L.n, dtype=bool)
         self.campaign_intensity = 0.0
+        self.evidence_attention = 1.0   # weight of observed accredited holders (employer campaigns)
         self.stackable_share = self.policy.stackable_share(0)
         self.offer_demand_persons = 0.7 * self.offers.seats.copy()
         self.offer_enrolled_persons = 0.7 * self.offers.seats.copy()

@@ -121,6 +121,8 @@ def summarise(model) -> dict:
                               if subsidy_per_person.any() else float("nan")),
         "subsidy_share_rural": (metrics.benefit_incidence(subsidy_per_person, w, L.rural)
                                 if subsidy_per_person.any() else float("nan")),
+        "recognition_rate": (float(w @ L.recognised_credentials) / float(w @ L.credentials)
+                             if L.credentials.any() else float("nan")),
         "employer_trust_mean": 0.5 * (model.mean_trust_accredited + model.mean_trust_other),
         "employer_trust_accredited": model.mean_trust_accredited,
         "employer_trust_other": model.mean_trust_other,

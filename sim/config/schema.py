@@ -92,13 +92,13 @@ class MarketConfig:
     accreditation_lag_quarters: int = 2
     accreditation_fee_premium: float = 0.15      # fee increase on accreditation, share
     # Employers' Beta trust in micro-credentials
-    trust_prior_mean_accredited: float = 0.60
+    trust_prior_mean_accredited: float = 0.50
     trust_prior_mean_other: float = 0.40
-    trust_prior_weight: float = 10.0     # pseudo-observations
-    trust_forgetting: float = 0.95       # lambda, per quarter
-    evidence_persons_per_observation: float = 200.0  # persons behind one employer observation
-    productivity_noise_sd: float = 1.0
-    productivity_benchmark: float = 0.5  # a holder "succeeds" when productivity beats this
+    trust_prior_weight: float = 20.0     # pseudo-observations
+    trust_forgetting: float = 0.97       # lambda, per quarter
+    evidence_persons_per_observation: float = 300.0  # persons behind one employer observation
+    productivity_noise_sd: float = 0.7
+    productivity_benchmark: float = 0.3  # a holder "succeeds" when productivity beats this
     sponsorship_rate_quarter: float = 0.008  # levy-registered employees offered sponsorship, per quarter
     levy_rate: float = 0.01              # HRD Corp levy, share of monthly wages (10+ employees)
     micro_credential_levy_share: float = 0.05  # share of levy that may fund micro-credentials
@@ -151,7 +151,8 @@ class RecognitionLever(LeverWindow):
     stackable_share: float = 0.3         # share of accredited offers stackable into MQF awards
     credits_per_qualification: float = 6.0
     employer_campaign_annual_budget_rm: float = 0.0
-    campaign_pseudo_observations_per_rm_million: float = 0.5  # per employer per quarter
+    campaign_pseudo_observations_per_rm_million: float = 0.02  # prior weight added, per employer per quarter
+    campaign_attention_per_rm_million: float = 0.3  # extra weight on observed accredited holders, per RM 1m a quarter
 
 
 @dataclass

@@ -97,6 +97,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "policy.recognition.credits_per_qualification": (0.5, 1000),
     "policy.recognition.employer_campaign_annual_budget_rm": (0, INF),
     "policy.recognition.campaign_pseudo_observations_per_rm_million": (0, INF),
+    "policy.recognition.campaign_attention_per_rm_million": (0, INF),
     "policy.awareness.intensity": (0, 1),
     "policy.awareness.cost_rm_per_person_reached": (0, INF),
     "policy.awareness.annual_budget_rm": (0, INF),
