@@ -97,27 +97,31 @@ def lever_overrides(lv: Levers) -> list[str]:
     connectivity_on = bool(preset.connectivity.enabled or lv.rollout_speedup_rural > 1 or lv.device_budget_m > 0)
     awareness_on = lv.awareness_intensity > 0
     readiness_on = lv.readiness_budget_m > 0
-    out = [
-        f"scenario={lv.preset}", f"seed={int(lv.seed)}", f"population.n_agents={int(lv.n_agents)}",
-        f"policy.subsidy.enabled={str(subsidy_on).lower()}",
-        f"policy.subsidy.rate={float(lv.subsidy_rate)!r}",
-        f"policy.subsidy.targeting={_groups(lv.subsidy_targeting)}",
-        f"policy.subsidy.cap_rm={float(lv.subsidy_cap_rm)!r}",
-        f"policy.subsidy.annual_budget_rm={_rm(lv.subsidy_budget_m)}",
-        f"policy.connectivity.enabled={str(connectivity_on).lower()}",
-        f"policy.connectivity.rollout_speedup_rural={float(lv.rollout_speedup_rural)!r}",
-        f"policy.connectivity.rollout_annual_budget_rm={_rm(lv.rollout_budget_m)}",
-        f"policy.connectivity.device_annual_budget_rm={_rm(lv.device_budget_m)}",
-        f"policy.recognition.stackable_share={float(lv.stackable_share)!r}",
-        f"policy.recognition.employer_campaign_annual_budget_rm={_rm(lv.employer_campaign_m)}",
-        f"policy.awareness.enabled={str(awareness_on).lower()}",
-        f"policy.awareness.intensity={float(lv.awareness_intensity)!r}",
-        f"policy.awareness.targeting={_groups(lv.awareness_targeting)}",
-        f"policy.awareness.annual_budget_rm={_rm(lv.awareness_budget_m)}",
-        f"policy.readiness.enabled={str(readiness_on).lower()}",
-        f"policy.readiness.annual_budget_rm={_rm(lv.readiness_budget_m)}",
-        "progress=false",
-    ]
+    out = [f"scenario={lv.preset}", f"seed={int(lv.seed)}", f"population.n_agents={int(lv.n_agents)}",
+           "progress=false"]
+    # A lever that is off keeps the preset's values: they are inert, and the configuration
+    # then equals the preset's exactly.
+    out.append(f"policy.subsidy.enabled={str(subsidy_on).lower()}")
+    if subsidy_on:
+        out += [f"policy.subsidy.rate={float(lv.subsidy_rate)!r}",
+                f"policy.subsidy.targeting={_groups(lv.subsidy_targeting)}",
+                f"policy.subsidy.cap_rm={float(lv.subsidy_cap_rm)!r}",
+                f"policy.subsidy.annual_budget_rm={_rm(lv.subsidy_budget_m)}"]
+    out.append(f"policy.connectivity.enabled={str(connectivity_on).lower()}")
+    if connectivity_on:
+        out += [f"policy.connectivity.rollout_speedup_rural={float(lv.rollout_speedup_rural)!r}",
+                f"policy.connectivity.rollout_annual_budget_rm={_rm(lv.rollout_budget_m)}",
+                f"policy.connectivity.device_annual_budget_rm={_rm(lv.device_budget_m)}"]
+    out += [f"policy.recognition.stackable_share={float(lv.stackable_share)!r}",
+            f"policy.recognition.employer_campaign_annual_budget_rm={_rm(lv.employer_campaign_m)}"]
+    out.append(f"policy.awareness.enabled={str(awareness_on).lower()}")
+    if awareness_on:
+        out += [f"policy.awareness.intensity={float(lv.awareness_intensity)!r}",
+                f"policy.awareness.targeting={_groups(lv.awareness_targeting)}",
+                f"policy.awareness.annual_budget_rm={_rm(lv.awareness_budget_m)}"]
+    out.append(f"policy.readiness.enabled={str(readiness_on).lower()}")
+    if readiness_on:
+        out.append(f"policy.readiness.annual_budget_rm={_rm(lv.readiness_budget_m)}")
     return out
 
 
