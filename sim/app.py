@@ -8,6 +8,7 @@ from 2025Q1 with the new settings. State is per browser session (Solara reactive
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
 
@@ -177,29 +178,33 @@ def Page():
     version.value  # noqa: B018 - subscribe: re-render after every step
     t = twin.value
     solara.Title("mcsim explorer")
-    title = ""
-    if t is not None and t.quarter > 0:
-        title = f"{t.scenario.cfg.scenario.name} vs baseline, seed {t.scenario.cfg.seed}, after {t.quarter} quarters"
-    quarter = t.quarter if t is not None else 0  # the figure changes exactly when this does
-    fig = solara.use_memo(lambda: figures.dashboard(t, title), dependencies=[t, quarter])
     with solara.Row(style="align-items: flex-start; flex-wrap: nowrap", gap="16px"):
         with solara.Column(gap="8px", style="width: 340px; min-width: 340px"):
             RunControls()
             LeverControls()
         with solara.Column(gap="8px", style="flex-grow: 1"):
-            Results(t, fig)
+            Results(t)
 
 
 @solara.component
-def Results(t, fig):
+def Results(t):
+    version.value  # noqa: B018 - subscribe
+    quarter = t.quarter if t is not None else 0  # read once: numbers, picture and label agree
+    title = ""
+    if quarter > 0:
+        title = f"{t.scenario.cfg.scenario.name} vs baseline, seed {t.scenario.cfg.seed}, after {quarter} quarters"
+    fig = solara.use_memo(lambda: figures.dashboard(t, title), dependencies=[t, quarter])
+    png = solara.use_memo(lambda: base64.b64encode(figures.figure_bytes(fig, "png", dpi=100)).decode(),
+                          dependencies=[t, quarter])
     with solara.Column(gap="8px"):
         solara.HTML(tag="h2", unsafe_innerHTML="mcsim explorer: micro-credential levers and their baseline twin",
                     style="margin: 4px 0; font-size: 20px")
         solara.HTML(tag="div", unsafe_innerHTML=status.value, attributes={"id": "status"})
-        quarter = t.quarter if t is not None else 0
         solara.HTML(tag="div", attributes={"id": "quarter", "data-quarter": str(quarter)},
                     unsafe_innerHTML=f"Quarter {quarter} of {t.horizon if t else 40}"
                                      + (f" ({t.period()})" if quarter else ""))
         solara.HTML(tag="div", unsafe_innerHTML=readout.table_html(t))
-        solara.FigureMatplotlib(fig, format="png", dependencies=[fig])
+        # One <img> carrying its quarter, so the picture and its label change together.
+        solara.HTML(tag="img", attributes={"id": "figures", "data-quarter": str(quarter), "style": "max-width: 100%",
+                                           "src": f"data:image/png;base64,{png}", "alt": "explorer figures"})
         Exports(fig)

@@ -94,6 +94,8 @@ def test_page_offline_lever_effect_and_export(server, tmp_path):
                 page.get_by_role("button", name="Step").click()
                 page.wait_for_selector(f"#quarter[data-quarter='{q}']", timeout=60_000)
             page.wait_for_selector("#num-uptake-B40-difference", timeout=30_000)
+            figure = page.wait_for_selector(f"img#figures[data-quarter='{quarters}']", timeout=30_000)
+            figure.evaluate("img => img.decode()")  # the new picture is painted, not the last one
 
             b40_scenario = _number(page, "num-uptake-B40-scenario")
             b40_difference = _number(page, "num-uptake-B40-difference")

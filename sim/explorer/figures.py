@@ -82,8 +82,8 @@ def dashboard(twin, title: str = "") -> Figure:
     return fig
 
 
-def figure_bytes(fig: Figure, fmt: str) -> bytes:
-    """The figure as ``png`` or ``svg`` bytes."""
+def figure_bytes(fig: Figure, fmt: str, dpi: int = 150) -> bytes:
+    """The figure as ``png`` or ``svg`` bytes (``dpi`` for PNG)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=150 if fmt == "png" else None)
+    fig.savefig(buf, format=fmt, dpi=dpi)
     return buf.getvalue()

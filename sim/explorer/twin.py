@@ -32,13 +32,14 @@ class TwinRun:
         every = np.arange(learners.n)
         self.scenario = MicroCredentialModel(scenario_cfg, (learners.subset(every), peers))
         self.baseline = MicroCredentialModel(baseline_cfg, (learners, peers))
+        self._quarter = 0  # advanced after both twins stepped: readers never see half a step
         self.horizon = int(scenario_cfg.horizon.quarters)
         self.start_year = int(scenario_cfg.horizon.start_year)
 
     @property
     def quarter(self) -> int:
         """Quarters simulated so far (0 before the first step)."""
-        return self.scenario.quarter
+        return self._quarter
 
     @property
     def done(self) -> bool:
@@ -54,16 +55,18 @@ class TwinRun:
             return
         self.scenario.step()
         self.baseline.step()
+        self._quarter += 1
 
     def series(self, metric: str, group: str, twin: str = "scenario") -> np.ndarray:
         """Per-quarter values of ``history[q][metric][group]`` for one twin."""
         model = self.scenario if twin == "scenario" else self.baseline
-        return np.array([record[metric][group] for record in model.history], dtype=np.float64)
+        history = model.history[:self._quarter]
+        return np.array([record[metric][group] for record in history], dtype=np.float64)
 
     def cumulative_spend_rm(self, twin: str = "scenario") -> dict[str, np.ndarray]:
         """Public spend per lever, cumulative from 2025Q1, RM."""
         model = self.scenario if twin == "scenario" else self.baseline
-        levers = model.history[0]["public_spend_rm"].keys() if model.history else []
+        levers = model.history[0]["public_spend_rm"].keys() if self._quarter else []
         return {lever: np.cumsum(self.series("public_spend_rm", lever, twin)) for lever in levers}
 
     def paired_uptake(self, group: str) -> tuple[float, float, float]:
