@@ -9,4 +9,10 @@ def _run(args):
     main(args)
 
 
-COMMANDS = {"run": _run}
+def _explore(args):
+    from sim.commands.explore import main
+
+    main(args)
+
+
+COMMANDS = {"run": _run, "explore": _explore}
