@@ -173,6 +173,8 @@ def _enrol(model, who, offer_k, subsidy, weight, q: int) -> None:
     L.sponsored[who] = sponsored
     L.enrolled_connectivity[who] = L.connectivity[who]
     fee = offers.fee_rm[offer_k]
+    model.levy_trainees_by_firm_size += np.bincount(L.firm_size[who[sponsored]], weights=weight[sponsored],
+                                                    minlength=len(model.levy_trainees_by_firm_size))
     policy.book("subsidy", q, float(np.sum(subsidy * weight)))
     policy.levy_spend[q] += float(np.sum(np.where(sponsored, fee, 0.0) * weight))
     policy.out_of_pocket[q] += float(np.sum(np.where(sponsored, 0.0, fee - subsidy) * weight))
