@@ -1,18 +1,17 @@
-"""One module per ``mcsim`` command; ``COMMANDS`` maps names to handlers taking the argument list."""
+"""One module per ``mcsim`` command, each with ``main(args)``. ``COMMANDS`` maps a command
+name to its module under ``sim.commands``; modules are imported only when their command runs
+(so ``mcsim run`` never pays for the explorer's imports)."""
 
 from __future__ import annotations
 
+import importlib
 
-def _run(args):
-    from sim.commands.run import main
-
-    main(args)
-
-
-def _explore(args):
-    from sim.commands.explore import main
-
-    main(args)
+COMMANDS = {
+    "run": "run",
+    "explore": "explore",
+    "validate": "validate",
+}
 
 
-COMMANDS = {"run": _run, "explore": _explore}
+def dispatch(command: str, args: list[str]) -> None:
+    importlib.import_module(f"sim.commands.{COMMANDS[command]}").main(args)
