@@ -9,4 +9,16 @@ def _run(args):
     main(args)
 
 
-COMMANDS = {"run": _run}
+def _compare(args):
+    from sim.commands.compare import main
+
+    main(args)
+
+
+def _report(args):
+    from sim.commands.report import main
+
+    main(args)
+
+
+COMMANDS = {"run": _run, "compare": _compare, "report": _report}
