@@ -14,6 +14,7 @@ COUNTERFACTUAL_MEASURES = ("induced_enrollees", "displaced_enrollees", "addition
                            "additional_completions", "induced_completers", "lost_completers",
                            "additional_completers", "subsidised_persons", "deadweight", "displacement_share",
                            "subsidy_rm")
+SHARE_MEASURES = ("deadweight", "displacement_share")
 # outcomes whose paired-vs-unpaired variance is reported (the pairing table)
 PAIRING_OUTCOMES = ("uptake_rate", "uptake_by_income.B40", "uptake_by_location.rural", "completion_rate",
                     "credential_holders_rate", "concentration_index", "employer_trust_mean")
@@ -100,6 +101,8 @@ def build_tables(runs, series, counterfactuals, groups, level: float = 0.95) -> 
                       .isin(PAIRING_OUTCOMES)][["scenario", "outcome", "group", "n_replicates", "var_paired",
                                                 "var_unpaired", "variance_ratio"]]
     counter = summarise_replicates(counterfactuals, ["scenario"], list(COUNTERFACTUAL_MEASURES), level)
+    shares = counter.measure.isin(SHARE_MEASURES)  # a share's interval stays within [0, 1]
+    counter.loc[shares, ["ci_low", "ci_high"]] = counter.loc[shares, ["ci_low", "ci_high"]].clip(0, 1)
     tables = {
         "effects": effects,
         "counterfactuals": counter,

@@ -61,6 +61,16 @@ def _cost_clause(ce_row, suffix: str, who: str) -> str:
     return f"at {rm(cost)} per additional {who}completer ({ci_text(lo, hi, rm)})"
 
 
+def _completers_clause(row) -> str:
+    lo, hi = row.additional_completers_ci_low, row.additional_completers_ci_high
+    interval = ci_text(lo, hi, persons)
+    if significant(lo, hi) and row.additional_completers > 0:
+        return f"In all it adds {persons(row.additional_completers)} completers ({interval})"
+    if significant(lo, hi):
+        return f"In all it loses {persons(-row.additional_completers)} completers ({interval})"
+    return f"In all the number of completers does not change measurably ({persons(row.additional_completers)}, {interval})"
+
+
 # --------------------------------------------------------------------------- sections
 def executive_summary(t: dict, meta: dict) -> list:
     e, ce, cf = t["effects"], t["cost_effectiveness"].set_index("scenario"), t["counterfactuals"]
@@ -79,10 +89,8 @@ def executive_summary(t: dict, meta: dict) -> list:
         b40 = effect(e, s, "uptake_by_income", "B40")
         row = ce.loc[s]
         sentence = (f"The **{label(s)}** {_verb(b40, 'B40 uptake')} {_cost_clause(row, '_b40', 'B40 ')}. "
-                    f"In all it adds {persons(row.additional_completers)} completers "
-                    f"({ci_text(row.additional_completers_ci_low, row.additional_completers_ci_high, persons)}) for "
-                    f"{rm_million(row.incremental_spend_rm)} of public money over {years:g} years, "
-                    f"{_cost_clause(row, '', '')}.")
+                    f"{_completers_clause(row)} for {rm_million(row.incremental_spend_rm)} of public money over "
+                    f"{years:g} years, {_cost_clause(row, '', '')}.")
         dw = cf[(cf.scenario == s) & (cf.measure == "deadweight")]
         if len(dw) and _ok(dw.iloc[0]["mean"]):
             d = dw.iloc[0]
