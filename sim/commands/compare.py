@@ -155,8 +155,6 @@ def task(cfg) -> None:
 
 
 def main(args: list[str]) -> None:
-    for noisy in ("fontTools", "matplotlib"):  # font subsetting logs every table at INFO
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     if not any(a in ("--help", "-h", "--cfg", "-c", "--info", "--hydra-help") for a in args):
         if any(a in ("-m", "--multirun") for a in args):
             fail("compare", "--multirun is not supported: a comparison already runs every scenario and replicate")

@@ -6,6 +6,7 @@ rebuilds everything without re-running the simulation.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sim.analysis.tables import build_tables
@@ -24,6 +25,8 @@ def build_report(path: Path) -> Path:
     """Write tables/, figures/, report.md and report.html under ``path``; returns report.html."""
     from sim.store import atomic_write_bytes
 
+    for noisy in ("fontTools", "matplotlib"):  # PDF font subsetting logs every table at INFO
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     path = Path(path)
     comparison = results.load(path)
     meta = comparison.meta

@@ -31,13 +31,17 @@ def ci_text(lo, hi, fmt) -> str:
     return f"{LEVEL} {fmt(lo)} to {fmt(hi)}" if _ok(lo) and _ok(hi) else "interval not available"
 
 
+def ci_short(lo, hi, fmt) -> str:
+    return f"[{fmt(lo)}, {fmt(hi)}]" if _ok(lo) and _ok(hi) else ""
+
+
 def pp_change(row) -> str:
-    """'+9.3 (95% CI 8.7 to 9.9)' for a difference of shares, in percentage points."""
-    return f"{pp(row.difference)} ({ci_text(row.difference_ci_low, row.difference_ci_high, pp)})"
+    """'+9.3 [+8.7, +9.9]' for a difference of shares, in percentage points, with its 95% CI."""
+    return f"{pp(row.difference)} {ci_short(row.difference_ci_low, row.difference_ci_high, pp)}"
 
 
 def level_text(row, fmt=pct) -> str:
-    return f"{fmt(row['mean'])} ({ci_text(row.ci_low, row.ci_high, fmt)})"
+    return f"{fmt(row['mean'])} {ci_short(row.ci_low, row.ci_high, fmt)}"
 
 
 def significant(lo, hi) -> bool:
@@ -138,7 +142,7 @@ def outcome_tables(t: dict, meta: dict) -> list:
                                    ("uptake_by_location", "rural"), ("completion_rate", "all"),
                                    ("credential_holders_rate", "all"))]
                     + [level_text(effect(e, s, "employer_trust_mean"), num)])
-    levels = ("table", header, rows, f"Levels at the end of the horizon (mean over replicates, {LEVEL}). "
+    levels = ("table", header, rows, f"Levels at the end of the horizon: mean over replicates [{LEVEL}]. "
                                      "Uptake: share of adults who ever enrolled.")
     header2 = ["Scenario", "Uptake (pp)", "B40 uptake (pp)", "Rural uptake (pp)", "Completion rate (pp)",
                "Additional completers", "Public spend"]
@@ -150,9 +154,10 @@ def outcome_tables(t: dict, meta: dict) -> list:
         rows2.append([label(s)] + [pp_change(effect(e, s, o, g)) for o, g in
                                    (("uptake_rate", "all"), ("uptake_by_income", "B40"),
                                     ("uptake_by_location", "rural"), ("completion_rate", "all"))]
-                     + [f"{persons(row.additional_completers)} ({ci_text(row.additional_completers_ci_low, row.additional_completers_ci_high, persons)})",
+                     + [f"{persons(row.additional_completers)} {ci_short(row.additional_completers_ci_low, row.additional_completers_ci_high, persons)}",
                         rm_million(row.incremental_spend_rm)])
-    changes = ("table", header2, rows2, f"Change from the baseline, paired by seed ({LEVEL}). pp: percentage points.")
+    changes = ("table", header2, rows2, f"Change from the baseline, paired by seed [{LEVEL}]. pp: percentage points; additional completers "
+                                     "in persons; public spend over the horizon.")
     return [("h2", "Outcomes"), levels, changes, ("figure", "uptake_over_time", None)]
 
 
@@ -201,7 +206,7 @@ def equity_section(t: dict, meta: dict) -> list:
         ("p", "Ratios of uptake rates (1 means parity); the concentration index measures how uptake is "
               "concentrated by household income (0 equal, positive favours the better-off, negative the "
               "worse-off)."),
-        ("table", header, rows, f"Equity of uptake ({LEVEL})."),
+        ("table", header, rows, f"Equity of uptake: mean over replicates [{LEVEL}]."),
         ("figure", "uptake_by_group", None), ("figure", "equity_ratios", None),
         ("figure", "concentration_indices", None),
     ]
@@ -225,7 +230,7 @@ def cost_section(t: dict, meta: dict) -> list:
         lo, hi = r[f"cost_per_additional_completer{suffix}_rm_ci_low"], r[f"cost_per_additional_completer{suffix}_rm_ci_high"]
         if not _ok(c):
             return "no measurable gain"
-        return f"{rm(c)} ({ci_text(lo, hi, rm)})" if _ok(lo) else f"{rm(c)} (interval unbounded)"
+        return f"{rm(c)} {ci_short(lo, hi, rm)}" if _ok(lo) else f"{rm(c)} [interval unbounded]"
 
     rows2 = [[label(s), cost(s, ""), cost(s, "_b40"), cost(s, "_rural"), ce.loc[s, "frontier"]] for s in others]
     header3 = ["Scenario", "Subsidy to B40", "Subsidy to rural", "Additional completers who are B40",
@@ -242,7 +247,7 @@ def cost_section(t: dict, meta: dict) -> list:
         ("table", header, rows, f"Public spend by lever over the horizon (RM million, national, mean over "
                                 f"replicates)."),
         ("table", header2, rows2, f"Cost per additional completer: additional public spend over additional "
-                                  f"completers (ratio of means, delta-method {LEVEL}; unbounded when the gain "
+                                  f"completers (ratio of means [delta-method {LEVEL}]; unbounded when the gain "
                                   f"may be zero). Frontier: efficient, dominated, or beaten by a mix of two "
                                   f"options (extended dominance)."),
         ("figure", "cost_effectiveness", None),

@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402,F401
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -55,6 +56,7 @@ def over_time(ts: pd.DataFrame, meta: dict, metric: str, group: str, title: str,
         c = colour(scenarios, s)
         ax.plot(x, t["mean"] * scale, color=c, lw=1.6, label=label(s))
         ax.fill_between(x, t.ci_low * scale, t.ci_high * scale, color=c, alpha=0.18, lw=0)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("year (end of quarter)")
     ax.set_ylabel(ylabel)
     return fig, ax
