@@ -135,3 +135,18 @@ def test_frontier_marks_dominated_and_extended_dominance():
 
 def test_flatten_names_nested_outcomes_by_dots():
     assert flatten({"a": 1.0, "b": {"B40": 0.5, "x": "text"}, "c": True}) == {"a": 1.0, "b.B40": 0.5}
+
+
+def test_a_token_subsidy_is_pure_deadweight_in_the_model():
+    """A voucher worth almost nothing changes nobody's choice: everyone it pays would have enrolled anyway."""
+    from sim.cli import compose
+    from sim.run import run_scenario
+
+    small = ["population.n_agents=2000", "horizon.quarters=8", "progress=false"]
+    base = run_scenario(compose("run", ["scenario=baseline", *small]))
+    token = run_scenario(compose("run", ["scenario=universal_voucher", "policy.subsidy.rate=0.0001",
+                                         "policy.subsidy.cap_rm=0.01", *small]))
+    totals, _ = counterfactual(token.learner_outcomes, base.learner_outcomes)
+    assert totals["subsidised_persons"] > 0
+    assert totals["deadweight"] == 1.0
+    assert totals["additional_enrollees"] == 0.0

@@ -109,3 +109,16 @@ def test_report_of_a_folder_without_results_fails_with_one_line(tmp_path):
     done = mcsim("report", str(tmp_path), cwd=tmp_path)
     assert done.returncode != 0 and len(done.stderr.strip().splitlines()) == 1
     assert "comparison.json" in done.stderr
+
+
+def test_counterfactual_totals_agree_exactly_with_the_runs_summaries(results):
+    runs = pd.read_parquet(results / "data/runs.parquet")
+    pairs = pd.read_parquet(results / "data/counterfactuals.parquet").merge(runs, on=["scenario", "replicate", "seed"])
+    base = runs[runs.scenario == "baseline"].set_index("seed")
+    persons = pairs.persons
+    uptake_gain = (pairs.uptake_rate - pairs.seed.map(base.uptake_rate)) * persons
+    assert pairs.additional_enrollees.to_numpy() == pytest.approx(uptake_gain.to_numpy(), abs=1e-3 * persons.max() / 1e4)
+    completions_gain = pairs.completions_persons - pairs.seed.map(base.completions_persons)
+    assert pairs.additional_completions.to_numpy() == pytest.approx(completions_gain.to_numpy(), rel=1e-6, abs=1.0)
+    assert pairs.subsidy_rm.to_numpy() == pytest.approx(pairs["public_spend_by_lever_rm.subsidy"].to_numpy(), rel=1e-6)
+    assert pairs.deadweight.between(0, 1).all()
