@@ -73,6 +73,10 @@ def run_overrides(args: list[str]) -> list[str]:
 
 def prepare(args: list[str]) -> tuple:
     """Compose and validate the comparison and every scenario's run config; exits on bad input."""
+    single = next((a for a in args if a.split("=", 1)[0].lstrip("+~") == "scenario"), None)
+    if single:
+        fail("compare", f"{single} is not a compare key: list scenarios as scenarios=[NAME,...] "
+                        f"(available: {', '.join(available('scenario'))})")
     cfg = preflight("compare", "compare", args)
     try:
         check_compare(cfg)

@@ -154,7 +154,7 @@ def cost_effectiveness_plane(tables, meta):
     ce = tables["cost_effectiveness"]
     scenarios = meta["scenarios"]
     ax.scatter([0], [0], color=colour(scenarios, "baseline"), marker="o", s=40, zorder=3)
-    ax.annotate(label("baseline"), (0, 0), xytext=(5, -12), textcoords="offset points", fontsize=7)
+    ax.annotate(label("baseline"), (0, 0), xytext=(-4, 9), textcoords="offset points", fontsize=7)
     for r in ce.itertuples():
         c = colour(scenarios, r.scenario)
         on = r.frontier == "frontier"
