@@ -8,6 +8,8 @@ import importlib
 
 COMMANDS = {
     "run": "run",
+    "compare": "compare",
+    "report": "report",
     "explore": "explore",
     "validate": "validate",
 }

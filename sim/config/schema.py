@@ -204,6 +204,9 @@ def register_configs() -> None:
     """Register the schemas with Hydra's ConfigStore (call before composing)."""
     cs = ConfigStore.instance()
     cs.store(name="run_schema", node=RunConfig)
+    from sim.config.compare_schema import CompareConfig  # subclasses RunConfig, so imported late
+
+    cs.store(name="compare_schema", node=CompareConfig)
 
 
 def default_config() -> Any:
