@@ -19,7 +19,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/mcsim run
+	$(BIN)/mcsim compare
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2

@@ -193,10 +193,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from sim import commands
 
-    handler = commands.COMMANDS.get(command)
-    if handler is None:
+    if command not in commands.COMMANDS:
         fail("", f"unknown command {command!r}: expected one of {', '.join(commands.COMMANDS)}")
-    handler(args)
+    commands.dispatch(command, args)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import metrics
-from sim.domain import (AGE_BANDS, CONNECTIVITY, COURSE_TYPES, EDUCATION, FORMAL, INCOME_GROUPS, INFORMAL, LABOUR,
+from sim.domain import (AGE_BANDS, CONNECTIVITY, COURSE_TYPES, EDUCATION, FIRM_SIZES, FORMAL, INCOME_GROUPS, INFORMAL, LABOUR,
                         LOCATIONS, SEXES, STATES, age_band)
 from sim.policy import LEVER_NAMES
 
@@ -46,6 +46,7 @@ def quarter_record(model, q: int) -> dict:
         "enrolled_persons": {"all": float(w[L.offer >= 0].sum())},
         "completions_persons": {"all": float(completers)},
         "credential_holders_rate": {"all": float(w @ (L.credentials > 0) / total)},
+        "subsidised_rate": {"all": float(w @ L.ever_subsidised / total)},
         "employer_trust": {"accredited": model.mean_trust_accredited, "other": model.mean_trust_other},
         "public_spend_rm": {lever: float(spend[lever][q]) for lever in LEVER_NAMES},
         "levy_spend_rm": {"all": float(model.policy.levy_spend[q])},
@@ -62,6 +63,11 @@ def _completion_rates(table: np.ndarray, labels) -> dict[str, float]:
         finished = dropped + completed
         out[label] = float(completed / finished) if finished > 0 else float("nan")
     return out
+
+
+def _shares(persons: np.ndarray, labels) -> dict[str, float]:
+    total = persons.sum()
+    return {label: float(x / total) if total > 0 else float("nan") for label, x in zip(labels, persons)}
 
 
 def summarise(model) -> dict:
@@ -115,11 +121,17 @@ def summarise(model) -> dict:
         "public_spend_rm": public_spend,
         "public_spend_by_lever_rm": {lever: float(arr.sum()) for lever, arr in spend.items()},
         "levy_spend_rm": float(model.policy.levy_spend.sum()),
+        "levy_trainee_share_by_firm_size": _shares(model.levy_trainees_by_firm_size, FIRM_SIZES),
+        "formal_employment_share_by_firm_size": _shares(
+            np.bincount(L.firm_size[L.labour == FORMAL], weights=w[L.labour == FORMAL], minlength=len(FIRM_SIZES)),
+            FIRM_SIZES),
         "out_of_pocket_rm": float(model.policy.out_of_pocket.sum()),
         "subsidy_share_b40": (metrics.benefit_incidence(subsidy_per_person, w, L.income_group == B40)
                               if subsidy_per_person.any() else float("nan")),
         "subsidy_share_rural": (metrics.benefit_incidence(subsidy_per_person, w, L.rural)
                                 if subsidy_per_person.any() else float("nan")),
+        "recognition_rate": (float(w @ L.recognised_credentials) / float(w @ L.credentials)
+                             if L.credentials.any() else float("nan")),
         "employer_trust_mean": 0.5 * (model.mean_trust_accredited + model.mean_trust_other),
         "employer_trust_accredited": model.mean_trust_accredited,
         "employer_trust_other": model.mean_trust_other,

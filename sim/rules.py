@@ -85,6 +85,7 @@ def offer_utility(
     education_taste,
     online,
     access,
+    travel,
     peer_share,
     stackable,
     stack_weight,
@@ -93,8 +94,9 @@ def offer_utility(
     """Systematic utility of each sampled offer relative to not enrolling (utility 0).
 
     U = asc + taste(education) + money_weight * net benefit / monthly household income
-        - theta_online * [online] * (1 - access) + gamma * peer share + zeta * stackable
-        + sponsor_push * [sponsored].
+        - theta_online * [online] * (1 - access) - theta_travel * travel
+        + gamma * peer share + zeta * stackable + sponsor_push * [sponsored].
+    ``travel`` is 1 for a rural learner's in-person offer, 0.5 for blended, else 0.
     ``net_benefit_rm`` is already beta * PV(wage gain * P(complete) * recognition) minus the
     net fee and the opportunity cost of time (RM). Shapes broadcast to (learners, offers).
     """
@@ -103,6 +105,7 @@ def offer_utility(
         + education_taste
         + beh.money_weight * net_benefit_rm / household_income_rm
         - beh.theta_online * online * (1.0 - access)
+        - beh.theta_travel_rural * travel
         + beh.gamma_peer * peer_share
         + beh.zeta_stack * stack_weight * stackable
         + beh.sponsor_push * sponsored

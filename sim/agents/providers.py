@@ -173,9 +173,9 @@ def build_providers(model, rng: np.random.Generator, state_shares: np.ndarray) -
         profile = PROVIDER_PROFILES[PROVIDER_TYPES[kind]]
         for _ in range(count):
             home = int(rng.choice(len(state_shares), p=state_shares))
-            readiness = float(rng.uniform(*profile["readiness"]))
+            readiness = min(1.0, float(rng.uniform(*profile["readiness"])) * market.readiness_scale)
             accredited = bool(rng.random() < profile["accredited"])
-            value_added = float(rng.uniform(*profile["value_added"]))
+            value_added = float(rng.uniform(*profile["value_added"])) * market.value_added_scale
             first_row = len(columns["provider"])
             provider = Provider(model, kind, home, np.arange(first_row, first_row + k), readiness)
             providers.append(provider)

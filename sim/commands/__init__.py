@@ -1,24 +1,21 @@
-"""One module per ``mcsim`` command; ``COMMANDS`` maps names to handlers taking the argument list."""
+"""One module per ``mcsim`` command, each with ``main(args)``. ``COMMANDS`` maps a command
+name to its module under ``sim.commands``; modules are imported only when their command runs
+(so ``mcsim run`` never pays for the explorer's imports)."""
 
 from __future__ import annotations
 
+import importlib
 
-def _run(args):
-    from sim.commands.run import main
-
-    main(args)
-
-
-def _experiment(args):
-    from sim.commands.experiment import main
-
-    main(args)
-
-
-def _collect(args):
-    from sim.commands.collect import main
-
-    main(args)
+COMMANDS = {
+    "run": "run",
+    "compare": "compare",
+    "report": "report",
+    "explore": "explore",
+    "validate": "validate",
+    "experiment": "experiment",
+    "collect": "collect",
+}
 
 
-COMMANDS = {"run": _run, "experiment": _experiment, "collect": _collect}
+def dispatch(command: str, args: list[str]) -> None:
+    importlib.import_module(f"sim.commands.{COMMANDS[command]}").main(args)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import rules
-from sim.domain import B40, FORMAL, INFORMAL, ONLINE, OUTSIDE
+from sim.domain import B40, BLENDED, FORMAL, IN_PERSON, INFORMAL, ONLINE, OUTSIDE
 
 CHUNK = 2_000_000          # learners per block, bounds the (learners x offers) temporaries
 HOURS_PER_CREDIT = 40.0    # MQA: 40 notional learning hours = 1 credit
@@ -20,6 +20,7 @@ def run(model, q: int) -> None:
     offers = model.offers
     model.offer_demand_persons[:] = 0.0
     model.offer_enrolled_persons[:] = 0.0
+    model.seat_capacity = np.zeros(offers.n)
     candidates = np.flatnonzero(L.aware & (L.offer < 0))
     if len(candidates) == 0 or not offers.active.any():
         return
@@ -53,7 +54,8 @@ def run(model, q: int) -> None:
     weight = L.weight[who].astype(np.float64)
     np.add.at(model.offer_demand_persons, offer_k, weight)
     priority = model.streams["seat_priority"].uniform(who, q)
-    seated = rules.ration_by_priority(offer_k, weight, priority, _seats_in_agent_units(model, q))
+    model.seat_capacity = _seats_in_agent_units(model, q)
+    seated = rules.ration_by_priority(offer_k, weight, priority, model.seat_capacity)
     who, offer_k, subsidy, weight = who[seated], offer_k[seated], subsidy[seated], weight[seated]
     np.add.at(model.offer_enrolled_persons, offer_k, weight)
     _enrol(model, who, offer_k, subsidy, weight, q)
@@ -133,6 +135,8 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
     value_of_time = ref_wage / WORK_HOURS_PER_MONTH * np.where(working, 1.0, 0.3)[:, None]
     time_cost = beh.theta_time * offers.credits[k_idx] * HOURS_PER_CREDIT * value_of_time
     stackable = accredited & (offers.stackable_draw[k_idx] < model.stackable_share)
+    mode = offers.mode[k_idx]
+    travel = L.rural[ids][:, None] * np.select([mode == IN_PERSON, mode == BLENDED], [1.0, 0.5], default=0.0)
     utility = rules.offer_utility(
         beh,
         net_benefit_rm=benefit - net_fee - time_cost,
@@ -140,6 +144,7 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
         education_taste=model.education_taste[L.education[ids]][:, None],
         online=online,
         access=access,
+        travel=travel,
         peer_share=rules.peer_share(model.peers[ids], L.ever_enrolled)[:, None],
         stackable=stackable,
         stack_weight=1.0,
@@ -168,6 +173,8 @@ def _enrol(model, who, offer_k, subsidy, weight, q: int) -> None:
     L.sponsored[who] = sponsored
     L.enrolled_connectivity[who] = L.connectivity[who]
     fee = offers.fee_rm[offer_k]
+    model.levy_trainees_by_firm_size += np.bincount(L.firm_size[who[sponsored]], weights=weight[sponsored],
+                                                    minlength=len(model.levy_trainees_by_firm_size))
     policy.book("subsidy", q, float(np.sum(subsidy * weight)))
     policy.levy_spend[q] += float(np.sum(np.where(sponsored, fee, 0.0) * weight))
     policy.out_of_pocket[q] += float(np.sum(np.where(sponsored, 0.0, fee - subsidy) * weight))
