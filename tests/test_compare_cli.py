@@ -63,3 +63,16 @@ def test_serial_and_process_executors_give_identical_tables():
         pd.testing.assert_frame_equal(t_serial[name], t_process[name])
     # the baseline population is the same person by person in every scenario: same seed, same people
     assert (serial.runs.groupby("seed").persons.nunique() == 1).all()
+
+
+def test_compare_defaults_and_overrides_reach_every_scenario_run():
+    from sim.commands.compare import prepare
+
+    cfg, run_cfgs, _ = prepare(["scenarios=[b40_voucher]", "behaviour.asc_enrol=-4.0", "policy.subsidy.rate=0.5"])
+    assert list(run_cfgs) == ["baseline", "b40_voucher"]
+    for name, run in run_cfgs.items():
+        assert run.scenario.name == name
+        assert run.population.n_agents == cfg.population.n_agents == 10_000   # compare.yaml's default
+        assert run.behaviour.asc_enrol == -4.0
+    assert run_cfgs["b40_voucher"].policy.subsidy.rate == 0.5          # user override beats the scenario
+    assert run_cfgs["b40_voucher"].policy.subsidy.targeting == ["B40"]  # the rest of the scenario stays

@@ -40,6 +40,7 @@ ASSUMPTIONS = {
 ORDER = ("baseline", "b40_voucher", "universal_voucher", "rural_connectivity", "recognition_push",
          "awareness_campaign", "provider_readiness", "integrated")
 
+SHARED_SECTIONS = ("population", "horizon", "behaviour", "market", "progress", "save_learners")
 _prepared: dict = {}  # set by main() before Hydra starts: run configs composed and validated
 
 
@@ -91,6 +92,10 @@ def prepare(args: list[str]) -> tuple:
             run_cfgs[name] = compose("run", overrides)
         except Exception as exc:  # noqa: BLE001 - Hydra raises several unrelated types
             fail("compare", explain(exc, overrides))
+        # compare.yaml's own defaults (e.g. population.n_agents) plus the user's overrides of the
+        # sections no scenario sets; the policy section stays scenario first, then user overrides
+        for section in SHARED_SECTIONS:
+            run_cfgs[name][section] = cfg[section]
         try:
             validate_config(run_cfgs[name])
         except ConfigError as exc:

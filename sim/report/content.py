@@ -88,6 +88,16 @@ def executive_summary(t: dict, meta: dict) -> list:
                     f"Malaysian citizens aged 18 to 64. In the baseline {pct(base_all['mean'])} of adults take up a "
                     f"micro-credential by the end, and {pct(base_b40['mean'])} of B40 adults.")]
     ranked = sorted(others, key=lambda s: -effect(e, s, "uptake_by_income", "B40").difference)
+    if ranked:
+        top = effect(e, ranked[0], "uptake_by_income", "B40")
+        costs = ce.cost_per_additional_completer_rm.dropna()
+        line = (f"**Bottom line.** Largest gain for B40 adults: the {label(ranked[0])} "
+                f"({pp(top.difference)} percentage points).")
+        if len(costs):
+            cheapest = costs.idxmin()
+            line += (f" Lowest public cost per additional completer: the {label(cheapest)} "
+                     f"({rm(costs[cheapest])}).")
+        blocks.append(("p", line))
     items = []
     for s in ranked:
         b40 = effect(e, s, "uptake_by_income", "B40")

@@ -78,8 +78,9 @@ def employer_trust(tables, meta):
         over_time(tables["timeseries_summary"], meta, "employer_trust", group, "", "mean employer trust (0-1)", 1,
                   ax=ax, fig=fig)
         ax.set_title(f"{name} credentials")
-    axes[0].legend(loc="best", fontsize=7)
-    _finish(fig)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncols=4, fontsize=7, bbox_to_anchor=(0.5, 0.94))
+    fig.tight_layout(rect=(0, 0.06, 1, 0.84))
     return fig
 
 
@@ -171,8 +172,9 @@ def cost_effectiveness_plane(tables, meta):
     ax.axhline(0, color="#999999", lw=0.6)
     ax.set_xlabel(f"additional public spend over {meta['quarters'] // 4} years (RM million, national)")
     ax.set_ylabel("additional completers (thousand persons)")
-    ax.legend(loc="upper left", fontsize=8)
-    ax.text(0.99, 0.02, "hollow: dominated; bars: 95% interval", transform=ax.transAxes, ha="right", fontsize=7)
+    ax.legend(loc="upper right", fontsize=8)
+    ax.text(0.99, 0.88, "hollow: not on the frontier; bars: 95% interval", transform=ax.transAxes, ha="right",
+            fontsize=7)
     _finish(fig)
     return fig
 
@@ -182,7 +184,8 @@ def online_completion(tables, meta):
     _grouped_bars(ax, tables["effects"], meta, "online_completion_by_connectivity", ["mobile", "fixed"], 100,
                   "online courses completed (% of those finished or dropped)")
     ax.set_xticks(ax.get_xticks(), ["mobile only", "fixed broadband"])
-    ax.legend(fontsize=7, loc="upper left", ncols=2)
+    ax.set_ylim(0, 115)
+    ax.legend(fontsize=7, loc="upper center", ncols=4)
     _finish(fig)
     return fig
 

@@ -16,7 +16,7 @@ SCENARIO_LABELS = {
     "rural_connectivity": "Rural connectivity",
     "recognition_push": "Recognition push",
     "awareness_campaign": "Awareness campaign",
-    "provider_readiness": "Provider readiness grants",
+    "provider_readiness": "Provider readiness programme",
     "integrated": "Integrated package",
 }
 
