@@ -17,6 +17,8 @@ from sim.agents.employers import build_employers
 from sim.agents.providers import build_providers
 from sim.data import population_data
 from sim.domain import BLENDED, COURSE_TYPES, FORMAL, IN_PERSON, ONLINE, employer_index
+from sim.outcomes import PersonCounter, group_masks, quarter_record
+from sim.plain import plain
 from sim.policy import Policy
 from sim.population import build_learners, build_peer_network
 from sim.processes import access, awareness, choice, labour, study
@@ -41,6 +43,7 @@ class MicroCredentialModel(mesa.Model):
     """
 
     def __init__(self, cfg, population=None) -> None:
+        cfg = plain(cfg)  # hot loops read parameters thousands of times a quarter
         self.streams_root = Streams(cfg.seed)
         super().__init__(rng=self.streams_root.generator("mesa"))
         self.cfg = cfg
@@ -69,7 +72,9 @@ class MicroCredentialModel(mesa.Model):
             "skills_target": target_mask(L, levers.connectivity.skills_targeting),
             "awareness_target": target_mask(L, levers.awareness.targeting),
         }
-        self.initial_labour = L.labour.astype(np.int64)
+        self.initial_labour = L.labour.copy()
+        self.person_counter = PersonCounter(L.weight)
+        self.group_masks = group_masks(L)
         ids = np.arange(L.n)
         L.aware[:] = self.streams["initial_awareness"].uniform(ids, 0) < beh.initial_awareness
         self.community_access = np.zeros(L.n, dtype=bool)
@@ -117,7 +122,10 @@ class MicroCredentialModel(mesa.Model):
         self.trust_other = np.array([e.trust_other for e in self.employers])
         L = self.learners
         formal = L.labour == FORMAL
-        persons = np.bincount(L.employer[formal], weights=L.weight[formal], minlength=len(self.employers))
+        if self.person_counter.uniform:   # exact: see PersonCounter
+            persons = np.bincount(L.employer[formal], minlength=len(self.employers)) * self.person_counter.w
+        else:
+            persons = np.bincount(L.employer[formal], weights=L.weight[formal], minlength=len(self.employers))
         total = persons.sum()
         share = persons / total if total > 0 else np.full(len(persons), 1.0 / len(persons))
         self.mean_trust_accredited = float(share @ self.trust_accredited)
@@ -167,8 +175,6 @@ class MicroCredentialModel(mesa.Model):
 
     def _snapshot(self, q: int) -> dict:
         """State the time series needs, recorded at the end of quarter ``q``."""
-        from sim.outcomes import quarter_record
-
         return quarter_record(self, q)
 
 

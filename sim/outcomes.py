@@ -15,44 +15,76 @@ from sim.policy import LEVER_NAMES
 T20, B40 = 2, 0
 
 
-def _group_rates(y: np.ndarray, w: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Weighted mean of y per code (fast path for the per-quarter record)."""
-    num = np.bincount(codes, weights=w * y, minlength=n_groups)
-    den = np.bincount(codes, weights=w, minlength=n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return num / den
+class PersonCounter:
+    """Persons in a subset of learners, fast: the quarter's record needs a dozen such sums over
+    the whole population every quarter.
+
+    mcsim's populations give every agent the same float32 weight ``w``. Then a weighted sum
+    over c agents is exactly ``c * w`` in float64 (24-bit mantissa times c < 2**29 needs at
+    most 53 bits), so counting booleans gives bit-for-bit the result of the weighted sum, in
+    any summation order, without float64 copies of whole-population arrays. Unequal weights
+    fall back to the weighted sum.
+    """
+
+    def __init__(self, weight: np.ndarray) -> None:
+        self.uniform = len(weight) > 0 and bool(weight.min() == weight.max())
+        self.w = float(weight[0]) if self.uniform else None
+        self.weight = weight
+        self.total = self.persons(np.ones(len(weight), dtype=bool))
+
+    def persons(self, mask: np.ndarray) -> float:
+        """Persons among learners where ``mask`` is true (float64)."""
+        if self.uniform:
+            return np.count_nonzero(mask) * self.w
+        return float(self.weight[mask].sum(dtype=np.float64))
+
+    def rates(self, y: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+        """Person-weighted mean of boolean ``y`` within each group mask (NaN for empty groups)."""
+        num = np.array([self.persons(y & g) for g in groups])
+        den = np.array([self.persons(g) for g in groups])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return num / den
+
+
+def group_masks(L) -> dict[str, list[np.ndarray]]:
+    """Masks of the fixed groups reported every quarter (income, location, sex never change)."""
+    return {
+        "income": [L.income_group == g for g in range(len(INCOME_GROUPS))],
+        "location": [~L.rural, L.rural],
+        "sex": [~L.female, L.female],
+    }
 
 
 def quarter_record(model, q: int) -> dict:
     """Metrics at the end of quarter ``q``: {metric: {group: value}} (group "all" for totals)."""
     L = model.learners
-    w = L.weight.astype(np.float64)
-    total = w.sum()
+    count, masks = model.person_counter, model.group_masks
+    total = count.total
     ever = L.ever_enrolled
-    income = _group_rates(ever, w, L.income_group, 3)
-    location = _group_rates(ever, w, L.rural.astype(np.int64), 2)
-    sex = _group_rates(ever, w, L.female.astype(np.int64), 2)
+    income = count.rates(ever, masks["income"])
+    location = count.rates(ever, masks["location"])
+    sex = count.rates(ever, masks["sex"])
     spend = model.policy.spend_by_lever()
-    conn = np.bincount(L.connectivity, weights=w, minlength=3) / total
+    conn = np.array([count.persons(L.connectivity == tier) for tier in range(len(CONNECTIVITY))]) / total
     completers = L.weight[model.new_completers].sum(dtype=np.float64)
     return {
-        "uptake_rate": {"all": float(w @ ever / total),
+        "uptake_rate": {"all": float(count.persons(ever) / total),
                         **dict(zip(INCOME_GROUPS, income.tolist())),
                         **dict(zip(LOCATIONS, location.tolist())),
                         **dict(zip(SEXES, sex.tolist()))},
         "rate_ratio": {"B40/T20": metrics.rate_ratio(income[B40], income[T20]),
                        "rural/urban": metrics.rate_ratio(location[1], location[0]),
                        "female/male": metrics.rate_ratio(sex[1], sex[0])},
-        "enrolled_persons": {"all": float(w[L.offer >= 0].sum())},
+        "enrolled_persons": {"all": float(count.persons(L.offer >= 0))},
         "completions_persons": {"all": float(completers)},
-        "credential_holders_rate": {"all": float(w @ (L.credentials > 0) / total)},
-        "subsidised_rate": {"all": float(w @ L.ever_subsidised / total)},
+        "credential_holders_rate": {"all": float(count.persons(L.credentials > 0) / total)},
+        "subsidised_rate": {"all": float(count.persons(L.ever_subsidised) / total)},
         "employer_trust": {"accredited": model.mean_trust_accredited, "other": model.mean_trust_other},
         "public_spend_rm": {lever: float(spend[lever][q]) for lever in LEVER_NAMES},
         "levy_spend_rm": {"all": float(model.policy.levy_spend[q])},
         "connectivity_share": dict(zip(CONNECTIVITY, conn.tolist())),
-        "employment_rate": {"all": float(w @ (L.labour <= INFORMAL) / total)},
-        "providers_active": {"all": float(len({int(p) for p in model.offers.provider[model.offers.active]}))},
+        "employment_rate": {"all": float(count.persons(L.labour <= INFORMAL) / total)},
+        "providers_active": {"all": float(len(np.unique(model.offers.provider[model.offers.active])))},
     }
 
 
