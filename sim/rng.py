@@ -54,6 +54,11 @@ def _to_unit(z: np.ndarray) -> np.ndarray:
     return u
 
 
+def to_gumbel(u: np.ndarray) -> np.ndarray:
+    """Standard Gumbel quantile of uniforms ``u`` (increasing in ``u``)."""
+    return -np.log(-np.log(np.maximum(u, 1e-300)))
+
+
 class KeyedStream:
     """Counter-based uniforms keyed by (agent id, quarter, slot).
 
@@ -81,8 +86,7 @@ class KeyedStream:
 
     def gumbel(self, ids: np.ndarray, quarter: int, slot: int = 0) -> np.ndarray:
         """Standard Gumbel draws (the error term of a logit model)."""
-        u = self.uniform(ids, quarter, slot)
-        return -np.log(-np.log(np.maximum(u, 1e-300)))
+        return to_gumbel(self.uniform(ids, quarter, slot))
 
     def normal(self, ids: np.ndarray, quarter: int, slot: int = 0) -> np.ndarray:
         """Standard normal draws by Box-Muller from two keyed uniforms (slots ``slot`` and ``slot + 1``)."""
