@@ -13,8 +13,6 @@ from sim.rng import to_gumbel
 
 CHUNK = 1 << 16            # learners per block, bounds the (learners x offers) temporaries
 SCREEN_MARGIN = 1e-6       # utility units; covers rounding in the screen's bound
-HOURS_PER_CREDIT = 40.0    # MQA: 40 notional learning hours = 1 credit
-WORK_HOURS_PER_MONTH = 173.0
 
 
 def run(model, q: int) -> None:
@@ -100,8 +98,7 @@ def _reference_wage(L, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     their own when working, else their potential wage (halved outside the labour force)."""
     labour = L.labour[ids]
     working = (labour == FORMAL) | (labour == INFORMAL)
-    ref_wage = np.where(working, L.wage_rm[ids], L.potential_wage_rm[ids]).astype(np.float64)
-    return working, np.where(labour == OUTSIDE, 0.5 * ref_wage, ref_wage)
+    return working, rules.reference_wage(working, labour == OUTSIDE, L.wage_rm[ids], L.potential_wage_rm[ids])
 
 
 def _seats_in_agent_units(model, q: int) -> np.ndarray:
@@ -153,7 +150,7 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
         if lever.accredited_only:
             eligible = eligible & accredited
         room = np.maximum(0.0, lever.cap_rm - L.subsidy_rm[ids].astype(np.float64))[:, None]
-        subsidy = np.where(eligible, np.minimum(lever.rate * fee, room), 0.0)
+        subsidy = np.where(eligible, rules.subsidy_rm(lever.rate, fee, room), 0.0)
     net_fee = np.where(sponsored, 0.0, fee - subsidy)
 
     income = L.household_income_rm[ids].astype(np.float64)[:, None]
@@ -171,10 +168,9 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
                               working[:, None], offers.readiness[k_idx])
     p_complete = rules.expected_completion(h1, beh.dropout_later_factor, offers.duration_q[k_idx])
     recognition = model.learner_trust(ids, accredited)
-    benefit = (beh.present_bias * model.pv_months * offers.wage_gain[k_idx] * ref_wage
-               * beh.rent_share * p_complete * recognition)
-    value_of_time = ref_wage / WORK_HOURS_PER_MONTH * np.where(working, 1.0, 0.3)[:, None]
-    time_cost = beh.theta_time * offers.credits[k_idx] * HOURS_PER_CREDIT * value_of_time
+    benefit = rules.credential_benefit(beh, model.pv_months, offers.wage_gain[k_idx], ref_wage, p_complete,
+                                       recognition)
+    time_cost = rules.study_time_cost(beh, offers.credits[k_idx], ref_wage, working[:, None])
     stackable = accredited & (offers.stackable_draw[k_idx] < model.stackable_share)
     utility = rules.offer_utility(
         beh,
