@@ -24,6 +24,7 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _TO_UNIT = 2.0**-53
+_MASK, _IGOLDEN, _IM1, _IM2 = 2**64 - 1, int(_GOLDEN), int(_M1), int(_M2)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 
 
@@ -69,6 +70,7 @@ class KeyedStream:
 
     def __init__(self, key: int) -> None:
         self._key = np.uint64(key)
+        self._ikey = int(key)
 
     def uniform(self, ids: np.ndarray, quarter: int, slot: int = 0) -> np.ndarray:
         return _to_unit(self.bits(ids, quarter, slot))
@@ -83,6 +85,17 @@ class KeyedStream:
             z *= _GOLDEN
             z += self._key
             return _splitmix64(z)
+
+    def draw(self, agent_id: int, quarter: int, slot: int = 0) -> float:
+        """One agent's uniform, as a Python float: the same number as
+        ``uniform([agent_id], quarter, slot)[0]``, computed with Python integers (a per-agent
+        model calls this millions of times, where a numpy call per draw would dominate)."""
+        z = ((int(agent_id) | (quarter << 32) | (slot << 48)) + 1) & _MASK
+        z = (self._ikey + z * _IGOLDEN) & _MASK
+        z = ((z ^ (z >> 30)) * _IM1) & _MASK
+        z = ((z ^ (z >> 27)) * _IM2) & _MASK
+        z ^= z >> 31
+        return (z >> 11) * _TO_UNIT
 
     def gumbel(self, ids: np.ndarray, quarter: int, slot: int = 0) -> np.ndarray:
         """Standard Gumbel draws (the error term of a logit model)."""

@@ -102,14 +102,17 @@ def _reference_wage(L, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _seats_in_agent_units(model, q: int) -> np.ndarray:
-    """Seats (persons) rounded to whole agents, up or down at random with the unbiased
-    probability: with each agent standing for ``weight`` persons, an offer of 300 seats is
-    1 agent with probability 0.3 when weight is 1,000. Expected capacity equals the seats;
-    at one agent per person the rounding does nothing."""
     seats = model.effective_seats()
-    w = model.learners.mean_weight
     u = model.streams["seat_rounding"].uniform(np.arange(len(seats)), q)
-    return np.floor(seats / w + u) * w
+    return seats_in_agent_units(seats, model.learners.mean_weight, u)
+
+
+def seats_in_agent_units(seats: np.ndarray, mean_weight: float, u: np.ndarray) -> np.ndarray:
+    """Seats (persons) rounded to whole agents, up or down at random (uniforms ``u``) with the
+    unbiased probability: with each agent standing for ``mean_weight`` persons, an offer of
+    300 seats is 1 agent with probability 0.3 when the weight is 1,000. Expected capacity
+    equals the seats; at one agent per person the rounding does nothing."""
+    return np.floor(seats / mean_weight + u) * mean_weight
 
 
 def _sample_offers(model, candidates: np.ndarray, q: int) -> np.ndarray:
