@@ -9,13 +9,15 @@ Mesa agents.
 
 from __future__ import annotations
 
+import functools
+
 import mesa
 import numpy as np
 
 from sim import metrics, rules
 from sim.agents.employers import build_employers
 from sim.agents.providers import build_providers
-from sim.data import population_data
+from sim.data import population_data as _load_population_data
 from sim.domain import BLENDED, COURSE_TYPES, FORMAL, IN_PERSON, ONLINE, employer_index
 from sim.outcomes import PersonCounter, group_masks, quarter_record
 from sim.plain import plain
@@ -24,6 +26,9 @@ from sim.population import build_learners, build_peer_network
 from sim.processes import access, awareness, choice, labour, study
 from sim.rng import Streams
 from sim.targeting import target_mask
+
+# Loading a data file solves for income parameters (about a second): once per process.
+population_data = functools.lru_cache(maxsize=8)(_load_population_data)
 
 KEYED_STREAMS = ("initial_awareness", "rollout", "devices", "skills", "centres", "sponsorship",
                  "awareness", "offer_sampling", "choice", "budget_priority", "seat_priority", "seat_rounding",

@@ -70,16 +70,16 @@ class LearnerAgent(mesa.Agent):
             self.sponsored_now = self.draw("sponsorship", q) < rate[self.employer]
 
     # ------------------------------------------------------------------ 4 awareness
-    def peer_share(self) -> float:
-        enrolled = np.array([peer.ever_enrolled for peer in self.peers])
-        return float(rules.peer_share(np.arange(len(self.peers))[None, :], enrolled)[0])
+    def peer_share(self) -> np.float32:
+        """Share of peers who ever enrolled (``rules.peer_share`` for one learner; float32 like it)."""
+        return np.float32(sum(peer.ever_enrolled for peer in self.peers)) / np.float32(len(self.peers))
 
     def become_aware(self, q: int) -> None:
         m = self.model
         if not self.aware:
             campaign = m.campaign_intensity if self.targets["awareness_target"] else 0.0
             p = rules.awareness_probability(m.bass_p_quarter, m.bass_q_quarter, m.cfg.behaviour.campaign_effect,
-                                            campaign, np.float32(self.peer_share()))
+                                            campaign, self.peer_share())
             self.aware = bool(self.draw("awareness", q) < p)
         if self.sponsored_now:
             self.aware = True
@@ -131,7 +131,7 @@ class LearnerAgent(mesa.Agent):
         utility = rules.offer_utility(
             beh, net_benefit_rm=benefit - net_fee - time_cost, household_income_rm=float(self.household_income_rm),
             education_taste=m.education_taste[self.education], online=online, access=access,
-            peer_share=self.peer_share(), stackable=accredited & (o.stackable_draw[k] < m.stackable_share),
+            peer_share=float(self.peer_share()), stackable=accredited & (o.stackable_draw[k] < m.stackable_share),
             stack_weight=1.0, sponsored=self.sponsored_now)
         utility = np.where(feasible, utility, -np.inf)
         gumbel = np.array([m.streams["choice"].draw(self.row, q, j) for j in range(len(k) + 1)])

@@ -18,9 +18,8 @@ from sim import metrics, rules
 from sim.agents.employers import Employer, build_employers
 from sim.agents.learners import POPULATION_FIELDS, STATE_FIELDS, Learners
 from sim.agents.providers import Provider, build_providers
-from sim.data import population_data
 from sim.domain import COURSE_TYPES, FORMAL, ONLINE
-from sim.model import KEYED_STREAMS, MicroCredentialModel, build_population
+from sim.model import KEYED_STREAMS, MicroCredentialModel, build_population, population_data
 from sim.plain import plain
 from sim.policy import Policy
 from sim.processes import access
