@@ -9,4 +9,10 @@ def _run(args):
     main(args)
 
 
-COMMANDS = {"run": _run}
+def _bench(args):
+    from sim.commands.bench import main
+
+    main(args)
+
+
+COMMANDS = {"run": _run, "bench": _bench}

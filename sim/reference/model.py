@@ -266,11 +266,15 @@ def run_reference(cfg, population=None):
     start = time.perf_counter()
     model = ReferenceModel(cfg, population)
     model.run()
-    learners = model.learners
-    model_view = _Frozen(model, learners)
-    return RunRecord(scenario=cfg.scenario.name, seed=int(cfg.seed), n_agents=learners.n, persons=learners.persons,
-                     quarters=cfg.horizon.quarters, outcomes=summarise(model_view), timeseries=pd.DataFrame(),
-                     wall_time_s=time.perf_counter() - start)
+    view = summary_view(model)
+    return RunRecord(scenario=cfg.scenario.name, seed=int(cfg.seed), n_agents=view.learners.n,
+                     persons=view.learners.persons, quarters=cfg.horizon.quarters, outcomes=summarise(view),
+                     timeseries=pd.DataFrame(), wall_time_s=time.perf_counter() - start)
+
+
+def summary_view(model: ReferenceModel) -> "_Frozen":
+    """The model as ``sim.outcomes.summarise`` reads it, with the learner table gathered once."""
+    return _Frozen(model, model.learners)
 
 
 class _Frozen:
