@@ -19,7 +19,7 @@ from sim.agents.employers import build_employers
 from sim.agents.providers import build_providers
 from sim.data import population_data as _load_population_data
 from sim.domain import BLENDED, COURSE_TYPES, FORMAL, IN_PERSON, ONLINE, employer_index
-from sim.outcomes import PersonCounter, group_masks, quarter_record
+from sim.outcomes import PersonCounter, quarter_record
 from sim.plain import plain
 from sim.policy import Policy
 from sim.population import build_learners, build_peer_network
@@ -79,7 +79,6 @@ class MicroCredentialModel(mesa.Model):
         }
         self.initial_labour = L.labour.copy()
         self.person_counter = PersonCounter(L.weight)
-        self.group_masks = group_masks(L)
         ids = np.arange(L.n)
         L.aware[:] = self.streams["initial_awareness"].uniform(ids, 0) < beh.initial_awareness
         self.community_access = np.zeros(L.n, dtype=bool)

@@ -47,7 +47,7 @@ class PersonCounter:
 
 
 def group_masks(L) -> dict[str, list[np.ndarray]]:
-    """Masks of the fixed groups reported every quarter (income, location, sex never change)."""
+    """Masks of the groups reported every quarter (recomputed: cheaper than keeping them)."""
     return {
         "income": [L.income_group == g for g in range(len(INCOME_GROUPS))],
         "location": [~L.rural, L.rural],
@@ -58,7 +58,7 @@ def group_masks(L) -> dict[str, list[np.ndarray]]:
 def quarter_record(model, q: int) -> dict:
     """Metrics at the end of quarter ``q``: {metric: {group: value}} (group "all" for totals)."""
     L = model.learners
-    count, masks = model.person_counter, model.group_masks
+    count, masks = model.person_counter, group_masks(L)
     total = count.total
     ever = L.ever_enrolled
     income = count.rates(ever, masks["income"])
@@ -99,23 +99,22 @@ def _completion_rates(table: np.ndarray, labels) -> dict[str, float]:
 
 def summarise(model) -> dict:
     """End-of-run outcomes (the ``outcomes`` block of summary.json). Keys and units are
-    documented in docs/OUTPUTS.md."""
+    documented in docs/OUTPUTS.md.
+
+    Built in key order, each float64 copy of a whole-population array made just before its
+    first use and dropped after its last, so the summary's memory peak stays low at national
+    scale (20 million agents: every such copy is 160 MB)."""
     L = model.learners
     w = L.weight.astype(np.float64)
     ever = L.ever_enrolled.astype(np.float64)
     holders = (L.credentials > 0).astype(np.float64)
-    rank = L.income_rank.astype(np.float64)
     by_income = metrics.rate_by_group(ever, w, L.income_group, INCOME_GROUPS)
     by_location = metrics.rate_by_group(ever, w, L.rural.astype(np.int64), LOCATIONS)
     by_sex = metrics.rate_by_group(ever, w, L.female.astype(np.int64), SEXES)
     spend = model.policy.spend_by_lever()
-    public_spend = float(sum(arr.sum() for arr in spend.values()))
-    subsidy_per_person = L.subsidy_rm.astype(np.float64)
     enrolments = float(w @ L.enrolments)
     completions = float(w @ L.completions)
-    employed = (L.labour <= INFORMAL).astype(np.float64)
-    gain_holders = L.recognised_credentials > 0
-    return {
+    out = {
         "uptake_rate": metrics.weighted_mean(ever, w),
         "completion_rate": completions / enrolments if enrolments > 0 else float("nan"),
         "credential_holders_rate": metrics.weighted_mean(holders, w),
@@ -132,6 +131,10 @@ def summarise(model) -> dict:
         "uptake_by_state": metrics.rate_by_group(ever, w, L.state, STATES),
         "credential_holders_by_income": metrics.rate_by_group(holders, w, L.income_group, INCOME_GROUPS),
         "credential_holders_by_location": metrics.rate_by_group(holders, w, L.rural.astype(np.int64), LOCATIONS),
+    }
+    del holders
+    rank = L.income_rank.astype(np.float64)
+    out.update({
         "online_completion_by_connectivity": {
             k: v for k, v in _completion_rates(model.online_outcomes_by_tier, CONNECTIVITY).items() if k != "none"},
         "completion_by_course_type": _completion_rates(model.course_outcomes, COURSE_TYPES),
@@ -145,21 +148,33 @@ def summarise(model) -> dict:
         "concentration_index_erreygers": metrics.concentration_index_erreygers(ever, w, rank),
         "slope_index_of_inequality": metrics.slope_index_of_inequality(ever, w, rank),
         "relative_index_of_inequality": metrics.relative_index_of_inequality(ever, w, rank),
-        "public_spend_rm": public_spend,
+    })
+    del rank, ever
+    subsidy_per_person = L.subsidy_rm.astype(np.float64)
+    any_subsidy = subsidy_per_person.any()
+    out.update({
+        "public_spend_rm": float(sum(arr.sum() for arr in spend.values())),
         "public_spend_by_lever_rm": {lever: float(arr.sum()) for lever, arr in spend.items()},
         "levy_spend_rm": float(model.policy.levy_spend.sum()),
         "out_of_pocket_rm": float(model.policy.out_of_pocket.sum()),
         "subsidy_share_b40": (metrics.benefit_incidence(subsidy_per_person, w, L.income_group == B40)
-                              if subsidy_per_person.any() else float("nan")),
+                              if any_subsidy else float("nan")),
         "subsidy_share_rural": (metrics.benefit_incidence(subsidy_per_person, w, L.rural)
-                                if subsidy_per_person.any() else float("nan")),
+                                if any_subsidy else float("nan")),
+    })
+    del subsidy_per_person
+    employed = (L.labour <= INFORMAL).astype(np.float64)
+    gain_holders = L.recognised_credentials > 0
+    wage_gain = L.wage_gain_rm.astype(np.float64)
+    out.update({
         "employer_trust_mean": 0.5 * (model.mean_trust_accredited + model.mean_trust_other),
         "employer_trust_accredited": model.mean_trust_accredited,
         "employer_trust_other": model.mean_trust_other,
         "employment_rate": metrics.weighted_mean(employed, w),
         "formal_employment_rate": metrics.weighted_mean((L.labour == FORMAL).astype(np.float64), w),
-        "mean_monthly_wage_gain_rm": (metrics.weighted_mean(L.wage_gain_rm.astype(np.float64), w, gain_holders)
+        "mean_monthly_wage_gain_rm": (metrics.weighted_mean(wage_gain, w, gain_holders)
                                       if gain_holders.any() else 0.0),
-        "wage_gain_per_person_rm": metrics.weighted_mean(L.wage_gain_rm.astype(np.float64), w),
+        "wage_gain_per_person_rm": metrics.weighted_mean(wage_gain, w),
         "employment_rate_initially_unemployed": metrics.weighted_mean(employed, w, model.initial_labour == 2),
-    }
+    })
+    return out
