@@ -66,11 +66,12 @@ def _fast_child(cfg_container: dict, out) -> None:
     base_mb = _status_mb("VmRSS")
     t0 = time.perf_counter()
     model = MicroCredentialModel(cfg)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     model.run()
     summarise(model)
-    t2 = time.perf_counter()
-    out.put(dict(build_s=t1 - t0, run_s=t2 - t1, base_rss_mb=base_mb, peak_rss_mb=_status_mb("VmHWM")))
+    t2, c2 = time.perf_counter(), time.process_time()
+    out.put(dict(build_s=t1 - t0, run_s=t2 - t1, run_cpu_s=c2 - c1, base_rss_mb=base_mb,
+                 peak_rss_mb=_status_mb("VmHWM")))
 
 
 def measure_fast(cfg, n_agents: int) -> dict:
@@ -89,6 +90,7 @@ def measure_fast(cfg, n_agents: int) -> dict:
     q = cfg.horizon.quarters
     return dict(n_agents=n_agents, quarters=q, **result,
                 learner_steps_per_s=n_agents * q / result["run_s"],
+                learner_steps_per_cpu_s=n_agents * q / result["run_cpu_s"],
                 bytes_per_learner=(result["peak_rss_mb"] - result["base_rss_mb"]) * 2**20 / n_agents)
 
 
@@ -103,11 +105,12 @@ def measure_in_process(cfg, n_agents: int, quarters: int, reference: bool) -> di
 
     cfg = OmegaConf.merge(cfg, {"population": {"n_agents": n_agents}, "horizon": {"quarters": quarters}})
     model = (ReferenceModel if reference else MicroCredentialModel)(cfg)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model.run()
     summarise(summary_view(model) if reference else model)
-    run_s = time.perf_counter() - t0
-    return dict(n_agents=n_agents, quarters=quarters, run_s=run_s, learner_steps_per_s=n_agents * quarters / run_s)
+    run_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    return dict(n_agents=n_agents, quarters=quarters, run_s=run_s, learner_steps_per_s=n_agents * quarters / run_s,
+                learner_steps_per_cpu_s=n_agents * quarters / cpu_s)
 
 
 def machine() -> dict:
@@ -193,6 +196,11 @@ def task(cfg) -> None:
         reference_agents=ref_n, reference_quarters=ref_q,
         reference_learner_steps_per_s=ref["learner_steps_per_s"],
         speedup_vs_reference=big["learner_steps_per_s"] / ref["learner_steps_per_s"],
+        # Per CPU second: what the machine delivers when nothing else runs on it.
+        learner_steps_per_cpu_s=big["learner_steps_per_cpu_s"],
+        reference_learner_steps_per_cpu_s=ref["learner_steps_per_cpu_s"],
+        speedup_vs_reference_cpu=big["learner_steps_per_cpu_s"] / ref["learner_steps_per_cpu_s"],
+        load_average=os.getloadavg()[0],
         fast_at_reference_size_learner_steps_per_s=small["learner_steps_per_s"],
         speedup_at_reference_size=small["learner_steps_per_s"] / ref["learner_steps_per_s"],
         peak_rss_mb=big["peak_rss_mb"], base_rss_mb=big["base_rss_mb"],
@@ -213,15 +221,18 @@ def format_table(r: dict) -> str:
     m = r["machine"]
     lines = [
         f"machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gb']} GB",
-        f"{'run':<34}{'agents':>12}{'quarters':>10}{'learner-steps/s':>18}{'peak RSS MB':>13}{'bytes/learner':>15}",
+        f"{'run':<34}{'agents':>12}{'quarters':>10}{'learner-steps/s':>18}{'per CPU s':>14}{'peak RSS MB':>13}"
+        f"{'bytes/learner':>15}",
     ]
     for row in r["scaling"]:
         lines.append(f"{'fast (whole model)':<34}{row['n_agents']:>12,}{row['quarters']:>10}"
-                     f"{row['learner_steps_per_s']:>18,.0f}{row['peak_rss_mb']:>13,.0f}{row['bytes_per_learner']:>15,.0f}")
+                     f"{row['learner_steps_per_s']:>18,.0f}{row['learner_steps_per_cpu_s']:>14,.0f}"
+                     f"{row['peak_rss_mb']:>13,.0f}{row['bytes_per_learner']:>15,.0f}")
     lines.append(f"{'fast at the reference size':<34}{r['reference_agents']:>12,}{r['reference_quarters']:>10}"
                  f"{r['fast_at_reference_size_learner_steps_per_s']:>18,.0f}")
     lines.append(f"{'reference (mesa.Agent per learner)':<34}{r['reference_agents']:>12,}{r['reference_quarters']:>10}"
-                 f"{r['reference_learner_steps_per_s']:>18,.0f}")
+                 f"{r['reference_learner_steps_per_s']:>18,.0f}{r['reference_learner_steps_per_cpu_s']:>14,.0f}")
+    lines.append(f"load average during the bench: {r['load_average']:.1f} on {m['cores']} cores")
     lines.append(f"speedup vs reference: {r['speedup_vs_reference']:,.0f}x "
                  f"({r['speedup_at_reference_size']:,.0f}x at the reference's size); "
                  f"population build {r['build_s']:.1f} s, run {r['run_s']:.1f} s")
