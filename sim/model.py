@@ -58,18 +58,8 @@ class MicroCredentialModel(mesa.Model):
             population = build_population(cfg, self.streams_root, self.data)
         self.learners, self.peers = population
         L = self.learners
-        self.streams = {name: self.streams_root.keyed(name) for name in KEYED_STREAMS}
-        self.providers, self.offers = build_providers(self, self.streams_root.generator("providers"),
-                                                      np.asarray(self.data.state_shares))
-        self.employers = build_employers(self)
-        self.policy = Policy(cfg.policy, cfg.horizon.quarters)
-
+        set_up_market(self)
         beh = cfg.behaviour
-        self.bass_p_quarter = metrics.annual_to_quarterly_rate(beh.bass_p_annual)
-        self.bass_q_quarter = metrics.annual_to_quarterly_rate(min(beh.bass_q_annual, 1.0))
-        self.pv_months = rules.present_value_factor(beh.discount_rate_annual, beh.benefit_horizon_years,
-                                                    beh.wage_ramp_quarters)
-        self.education_taste = np.asarray(beh.taste_by_education, dtype=np.float64)
         levers = cfg.policy
         self.masks = {
             "subsidy_target": target_mask(L, levers.subsidy.targeting),
@@ -180,6 +170,23 @@ class MicroCredentialModel(mesa.Model):
     def _snapshot(self, q: int) -> dict:
         """State the time series needs, recorded at the end of quarter ``q``."""
         return quarter_record(self, q)
+
+
+def set_up_market(model) -> None:
+    """What every implementation of the model shares besides its learners: keyed streams,
+    providers and their offers, employers, the policy ledger and derived behaviour constants."""
+    cfg = model.cfg
+    model.streams = {name: model.streams_root.keyed(name) for name in KEYED_STREAMS}
+    model.providers, model.offers = build_providers(model, model.streams_root.generator("providers"),
+                                                    np.asarray(model.data.state_shares))
+    model.employers = build_employers(model)
+    model.policy = Policy(cfg.policy, cfg.horizon.quarters)
+    beh = cfg.behaviour
+    model.bass_p_quarter = metrics.annual_to_quarterly_rate(beh.bass_p_annual)
+    model.bass_q_quarter = metrics.annual_to_quarterly_rate(min(beh.bass_q_annual, 1.0))
+    model.pv_months = rules.present_value_factor(beh.discount_rate_annual, beh.benefit_horizon_years,
+                                                 beh.wage_ramp_quarters)
+    model.education_taste = np.asarray(beh.taste_by_education, dtype=np.float64)
 
 
 def build_population(cfg, streams: Streams, data):

@@ -10,7 +10,6 @@ directory and prints a table.
 
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 import os
 import platform

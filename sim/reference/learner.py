@@ -9,7 +9,6 @@ import mesa
 import numpy as np
 
 from sim import rules
-from sim.agents.learners import POPULATION_FIELDS, STATE_FIELDS
 from sim.domain import B40, FORMAL, INFORMAL, MOBILE_ONLY, NO_CONNECTION, ONLINE, OUTSIDE, UNEMPLOYED, employer_index
 from sim.population import sample_employer
 from sim.processes.labour import INFORMAL_WAGE_FACTOR
@@ -242,5 +241,3 @@ class LearnerAgent(mesa.Agent):
             gap = self.wage_gain_target_rm - self.wage_gain_rm
             self.wage_gain_rm += max(gap / self.model.cfg.behaviour.wage_ramp_quarters, min(1.0, gap))
 
-
-ATTRIBUTES = tuple(POPULATION_FIELDS) + tuple(STATE_FIELDS)

@@ -14,14 +14,13 @@ import time
 import mesa
 import numpy as np
 
-from sim import metrics, rules
-from sim.agents.employers import Employer, build_employers
+from sim import rules
+from sim.agents.employers import Employer
 from sim.agents.learners import POPULATION_FIELDS, STATE_FIELDS, Learners
-from sim.agents.providers import Provider, build_providers
+from sim.agents.providers import Provider
 from sim.domain import COURSE_TYPES, FORMAL, ONLINE
-from sim.model import KEYED_STREAMS, MicroCredentialModel, build_population, population_data
+from sim.model import MicroCredentialModel, build_population, population_data, set_up_market
 from sim.plain import plain
-from sim.policy import Policy
 from sim.processes import access
 from sim.processes.choice import seats_in_agent_units
 from sim.processes.access import UPGRADE_RATE
@@ -48,17 +47,8 @@ class ReferenceModel(mesa.Model):
         self.quarter = 0
         self.data = population_data(cfg.population.data)
         table, peers = population if population is not None else build_population(cfg, self.streams_root, self.data)
-        self.streams = {name: self.streams_root.keyed(name) for name in KEYED_STREAMS}
-        self.providers, self.offers = build_providers(self, self.streams_root.generator("providers"),
-                                                      np.asarray(self.data.state_shares))
-        self.employers = build_employers(self)
-        self.policy = Policy(cfg.policy, cfg.horizon.quarters)
+        set_up_market(self)
         beh = cfg.behaviour
-        self.bass_p_quarter = metrics.annual_to_quarterly_rate(beh.bass_p_annual)
-        self.bass_q_quarter = metrics.annual_to_quarterly_rate(min(beh.bass_q_annual, 1.0))
-        self.pv_months = rules.present_value_factor(beh.discount_rate_annual, beh.benefit_horizon_years,
-                                                    beh.wage_ramp_quarters)
-        self.education_taste = np.asarray(beh.taste_by_education, dtype=np.float64)
         self.mean_weight = table.mean_weight
 
         targets = {name: target_mask(table, cfg.policy[lever][key]) for name, (lever, key) in TARGETS.items()}
