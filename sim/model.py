@@ -9,19 +9,26 @@ Mesa agents.
 
 from __future__ import annotations
 
+import functools
+
 import mesa
 import numpy as np
 
 from sim import metrics, rules
 from sim.agents.employers import build_employers
 from sim.agents.providers import build_providers
-from sim.data import population_data
+from sim.data import population_data as _load_population_data
 from sim.domain import BLENDED, COURSE_TYPES, FIRM_SIZES, FORMAL, IN_PERSON, ONLINE, employer_index
+from sim.outcomes import PersonCounter, quarter_record
+from sim.plain import plain
 from sim.policy import Policy
 from sim.population import build_learners, build_peer_network
 from sim.processes import access, awareness, choice, labour, study
 from sim.rng import Streams
 from sim.targeting import target_mask
+
+# Loading a data file solves for income parameters (about a second): once per process.
+population_data = functools.lru_cache(maxsize=8)(_load_population_data)
 
 KEYED_STREAMS = ("initial_awareness", "rollout", "devices", "skills", "centres", "sponsorship",
                  "awareness", "offer_sampling", "choice", "budget_priority", "seat_priority", "seat_rounding",
@@ -41,6 +48,7 @@ class MicroCredentialModel(mesa.Model):
     """
 
     def __init__(self, cfg, population=None) -> None:
+        cfg = plain(cfg)  # hot loops read parameters thousands of times a quarter
         self.streams_root = Streams(cfg.seed)
         super().__init__(rng=self.streams_root.generator("mesa"))
         self.cfg = cfg
@@ -50,18 +58,8 @@ class MicroCredentialModel(mesa.Model):
             population = build_population(cfg, self.streams_root, self.data)
         self.learners, self.peers = population
         L = self.learners
-        self.streams = {name: self.streams_root.keyed(name) for name in KEYED_STREAMS}
-        self.providers, self.offers = build_providers(self, self.streams_root.generator("providers"),
-                                                      np.asarray(self.data.state_shares))
-        self.employers = build_employers(self)
-        self.policy = Policy(cfg.policy, cfg.horizon.quarters)
-
+        set_up_market(self)
         beh = cfg.behaviour
-        self.bass_p_quarter = metrics.annual_to_quarterly_rate(beh.bass_p_annual)
-        self.bass_q_quarter = metrics.annual_to_quarterly_rate(min(beh.bass_q_annual, 1.0))
-        self.pv_months = rules.present_value_factor(beh.discount_rate_annual, beh.benefit_horizon_years,
-                                                    beh.wage_ramp_quarters)
-        self.education_taste = np.asarray(beh.taste_by_education, dtype=np.float64)
         levers = cfg.policy
         self.masks = {
             "subsidy_target": target_mask(L, levers.subsidy.targeting),
@@ -69,7 +67,8 @@ class MicroCredentialModel(mesa.Model):
             "skills_target": target_mask(L, levers.connectivity.skills_targeting),
             "awareness_target": target_mask(L, levers.awareness.targeting),
         }
-        self.initial_labour = L.labour.astype(np.int64)
+        self.initial_labour = L.labour.copy()
+        self.person_counter = PersonCounter(L.weight)
         ids = np.arange(L.n)
         L.aware[:] = self.streams["initial_awareness"].uniform(ids, 0) < beh.initial_awareness
         self.community_access = np.zeros(L.n, dtype=bool)
@@ -119,7 +118,10 @@ class MicroCredentialModel(mesa.Model):
         self.trust_other = np.array([e.trust_other for e in self.employers])
         L = self.learners
         formal = L.labour == FORMAL
-        persons = np.bincount(L.employer[formal], weights=L.weight[formal], minlength=len(self.employers))
+        if self.person_counter.uniform:   # exact: see PersonCounter
+            persons = np.bincount(L.employer[formal], minlength=len(self.employers)) * self.person_counter.w
+        else:
+            persons = np.bincount(L.employer[formal], weights=L.weight[formal], minlength=len(self.employers))
         total = persons.sum()
         share = persons / total if total > 0 else np.full(len(persons), 1.0 / len(persons))
         self.mean_trust_accredited = float(share @ self.trust_accredited)
@@ -169,9 +171,24 @@ class MicroCredentialModel(mesa.Model):
 
     def _snapshot(self, q: int) -> dict:
         """State the time series needs, recorded at the end of quarter ``q``."""
-        from sim.outcomes import quarter_record
-
         return quarter_record(self, q)
+
+
+def set_up_market(model) -> None:
+    """What every implementation of the model shares besides its learners: keyed streams,
+    providers and their offers, employers, the policy ledger and derived behaviour constants."""
+    cfg = model.cfg
+    model.streams = {name: model.streams_root.keyed(name) for name in KEYED_STREAMS}
+    model.providers, model.offers = build_providers(model, model.streams_root.generator("providers"),
+                                                    np.asarray(model.data.state_shares))
+    model.employers = build_employers(model)
+    model.policy = Policy(cfg.policy, cfg.horizon.quarters)
+    beh = cfg.behaviour
+    model.bass_p_quarter = metrics.annual_to_quarterly_rate(beh.bass_p_annual)
+    model.bass_q_quarter = metrics.annual_to_quarterly_rate(min(beh.bass_q_annual, 1.0))
+    model.pv_months = rules.present_value_factor(beh.discount_rate_annual, beh.benefit_horizon_years,
+                                                 beh.wage_ramp_quarters)
+    model.education_taste = np.asarray(beh.taste_by_education, dtype=np.float64)
 
 
 def build_population(cfg, streams: Streams, data):

@@ -15,44 +15,76 @@ from sim.policy import LEVER_NAMES
 T20, B40 = 2, 0
 
 
-def _group_rates(y: np.ndarray, w: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Weighted mean of y per code (fast path for the per-quarter record)."""
-    num = np.bincount(codes, weights=w * y, minlength=n_groups)
-    den = np.bincount(codes, weights=w, minlength=n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return num / den
+class PersonCounter:
+    """Persons in a subset of learners, fast: the quarter's record needs a dozen such sums over
+    the whole population every quarter.
+
+    mcsim's populations give every agent the same float32 weight ``w``. Then a weighted sum
+    over c agents is exactly ``c * w`` in float64 (24-bit mantissa times c < 2**29 needs at
+    most 53 bits), so counting booleans gives bit-for-bit the result of the weighted sum, in
+    any summation order, without float64 copies of whole-population arrays. Unequal weights
+    fall back to the weighted sum.
+    """
+
+    def __init__(self, weight: np.ndarray) -> None:
+        self.uniform = len(weight) > 0 and bool(weight.min() == weight.max())
+        self.w = float(weight[0]) if self.uniform else None
+        self.weight = weight
+        self.total = self.persons(np.ones(len(weight), dtype=bool))
+
+    def persons(self, mask: np.ndarray) -> float:
+        """Persons among learners where ``mask`` is true (float64)."""
+        if self.uniform:
+            return np.count_nonzero(mask) * self.w
+        return float(self.weight[mask].sum(dtype=np.float64))
+
+    def rates(self, y: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+        """Person-weighted mean of boolean ``y`` within each group mask (NaN for empty groups)."""
+        num = np.array([self.persons(y & g) for g in groups])
+        den = np.array([self.persons(g) for g in groups])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return num / den
+
+
+def group_masks(L) -> dict[str, list[np.ndarray]]:
+    """Masks of the groups reported every quarter (recomputed: cheaper than keeping them)."""
+    return {
+        "income": [L.income_group == g for g in range(len(INCOME_GROUPS))],
+        "location": [~L.rural, L.rural],
+        "sex": [~L.female, L.female],
+    }
 
 
 def quarter_record(model, q: int) -> dict:
     """Metrics at the end of quarter ``q``: {metric: {group: value}} (group "all" for totals)."""
     L = model.learners
-    w = L.weight.astype(np.float64)
-    total = w.sum()
+    count, masks = model.person_counter, group_masks(L)
+    total = count.total
     ever = L.ever_enrolled
-    income = _group_rates(ever, w, L.income_group, 3)
-    location = _group_rates(ever, w, L.rural.astype(np.int64), 2)
-    sex = _group_rates(ever, w, L.female.astype(np.int64), 2)
+    income = count.rates(ever, masks["income"])
+    location = count.rates(ever, masks["location"])
+    sex = count.rates(ever, masks["sex"])
     spend = model.policy.spend_by_lever()
-    conn = np.bincount(L.connectivity, weights=w, minlength=3) / total
+    conn = np.array([count.persons(L.connectivity == tier) for tier in range(len(CONNECTIVITY))]) / total
     completers = L.weight[model.new_completers].sum(dtype=np.float64)
     return {
-        "uptake_rate": {"all": float(w @ ever / total),
+        "uptake_rate": {"all": float(count.persons(ever) / total),
                         **dict(zip(INCOME_GROUPS, income.tolist())),
                         **dict(zip(LOCATIONS, location.tolist())),
                         **dict(zip(SEXES, sex.tolist()))},
         "rate_ratio": {"B40/T20": metrics.rate_ratio(income[B40], income[T20]),
                        "rural/urban": metrics.rate_ratio(location[1], location[0]),
                        "female/male": metrics.rate_ratio(sex[1], sex[0])},
-        "enrolled_persons": {"all": float(w[L.offer >= 0].sum())},
+        "enrolled_persons": {"all": float(count.persons(L.offer >= 0))},
         "completions_persons": {"all": float(completers)},
-        "credential_holders_rate": {"all": float(w @ (L.credentials > 0) / total)},
-        "subsidised_rate": {"all": float(w @ L.ever_subsidised / total)},
+        "credential_holders_rate": {"all": float(count.persons(L.credentials > 0) / total)},
+        "subsidised_rate": {"all": float(count.persons(L.ever_subsidised) / total)},
         "employer_trust": {"accredited": model.mean_trust_accredited, "other": model.mean_trust_other},
         "public_spend_rm": {lever: float(spend[lever][q]) for lever in LEVER_NAMES},
         "levy_spend_rm": {"all": float(model.policy.levy_spend[q])},
         "connectivity_share": dict(zip(CONNECTIVITY, conn.tolist())),
-        "employment_rate": {"all": float(w @ (L.labour <= INFORMAL) / total)},
-        "providers_active": {"all": float(len({int(p) for p in model.offers.provider[model.offers.active]}))},
+        "employment_rate": {"all": float(count.persons(L.labour <= INFORMAL) / total)},
+        "providers_active": {"all": float(len(np.unique(model.offers.provider[model.offers.active])))},
     }
 
 
@@ -72,23 +104,22 @@ def _shares(persons: np.ndarray, labels) -> dict[str, float]:
 
 def summarise(model) -> dict:
     """End-of-run outcomes (the ``outcomes`` block of summary.json). Keys and units are
-    documented in docs/OUTPUTS.md."""
+    documented in docs/OUTPUTS.md.
+
+    Built in key order, each float64 copy of a whole-population array made just before its
+    first use and dropped after its last, so the summary's memory peak stays low at national
+    scale (20 million agents: every such copy is 160 MB)."""
     L = model.learners
     w = L.weight.astype(np.float64)
     ever = L.ever_enrolled.astype(np.float64)
     holders = (L.credentials > 0).astype(np.float64)
-    rank = L.income_rank.astype(np.float64)
     by_income = metrics.rate_by_group(ever, w, L.income_group, INCOME_GROUPS)
     by_location = metrics.rate_by_group(ever, w, L.rural.astype(np.int64), LOCATIONS)
     by_sex = metrics.rate_by_group(ever, w, L.female.astype(np.int64), SEXES)
     spend = model.policy.spend_by_lever()
-    public_spend = float(sum(arr.sum() for arr in spend.values()))
-    subsidy_per_person = L.subsidy_rm.astype(np.float64)
     enrolments = float(w @ L.enrolments)
     completions = float(w @ L.completions)
-    employed = (L.labour <= INFORMAL).astype(np.float64)
-    gain_holders = L.recognised_credentials > 0
-    return {
+    out = {
         "uptake_rate": metrics.weighted_mean(ever, w),
         "completion_rate": completions / enrolments if enrolments > 0 else float("nan"),
         "credential_holders_rate": metrics.weighted_mean(holders, w),
@@ -105,6 +136,10 @@ def summarise(model) -> dict:
         "uptake_by_state": metrics.rate_by_group(ever, w, L.state, STATES),
         "credential_holders_by_income": metrics.rate_by_group(holders, w, L.income_group, INCOME_GROUPS),
         "credential_holders_by_location": metrics.rate_by_group(holders, w, L.rural.astype(np.int64), LOCATIONS),
+    }
+    del holders
+    rank = L.income_rank.astype(np.float64)
+    out.update({
         "online_completion_by_connectivity": {
             k: v for k, v in _completion_rates(model.online_outcomes_by_tier, CONNECTIVITY).items() if k != "none"},
         "completion_by_course_type": _completion_rates(model.course_outcomes, COURSE_TYPES),
@@ -118,7 +153,12 @@ def summarise(model) -> dict:
         "concentration_index_erreygers": metrics.concentration_index_erreygers(ever, w, rank),
         "slope_index_of_inequality": metrics.slope_index_of_inequality(ever, w, rank),
         "relative_index_of_inequality": metrics.relative_index_of_inequality(ever, w, rank),
-        "public_spend_rm": public_spend,
+    })
+    del rank, ever
+    subsidy_per_person = L.subsidy_rm.astype(np.float64)
+    any_subsidy = subsidy_per_person.any()
+    out.update({
+        "public_spend_rm": float(sum(arr.sum() for arr in spend.values())),
         "public_spend_by_lever_rm": {lever: float(arr.sum()) for lever, arr in spend.items()},
         "levy_spend_rm": float(model.policy.levy_spend.sum()),
         "levy_trainee_share_by_firm_size": _shares(model.levy_trainees_by_firm_size, FIRM_SIZES),
@@ -127,18 +167,25 @@ def summarise(model) -> dict:
             FIRM_SIZES),
         "out_of_pocket_rm": float(model.policy.out_of_pocket.sum()),
         "subsidy_share_b40": (metrics.benefit_incidence(subsidy_per_person, w, L.income_group == B40)
-                              if subsidy_per_person.any() else float("nan")),
+                              if any_subsidy else float("nan")),
         "subsidy_share_rural": (metrics.benefit_incidence(subsidy_per_person, w, L.rural)
-                                if subsidy_per_person.any() else float("nan")),
+                                if any_subsidy else float("nan")),
         "recognition_rate": (float(w @ L.recognised_credentials) / float(w @ L.credentials)
                              if L.credentials.any() else float("nan")),
+    })
+    del subsidy_per_person
+    employed = (L.labour <= INFORMAL).astype(np.float64)
+    gain_holders = L.recognised_credentials > 0
+    wage_gain = L.wage_gain_rm.astype(np.float64)
+    out.update({
         "employer_trust_mean": 0.5 * (model.mean_trust_accredited + model.mean_trust_other),
         "employer_trust_accredited": model.mean_trust_accredited,
         "employer_trust_other": model.mean_trust_other,
         "employment_rate": metrics.weighted_mean(employed, w),
         "formal_employment_rate": metrics.weighted_mean((L.labour == FORMAL).astype(np.float64), w),
-        "mean_monthly_wage_gain_rm": (metrics.weighted_mean(L.wage_gain_rm.astype(np.float64), w, gain_holders)
+        "mean_monthly_wage_gain_rm": (metrics.weighted_mean(wage_gain, w, gain_holders)
                                       if gain_holders.any() else 0.0),
-        "wage_gain_per_person_rm": metrics.weighted_mean(L.wage_gain_rm.astype(np.float64), w),
+        "wage_gain_per_person_rm": metrics.weighted_mean(wage_gain, w),
         "employment_rate_initially_unemployed": metrics.weighted_mean(employed, w, model.initial_labour == 2),
-    }
+    })
+    return out

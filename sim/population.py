@@ -264,14 +264,15 @@ def build_peer_network(learners: Learners, degree: int, homophily: float, rng: n
     order = np.argsort(cell, kind="stable").astype(np.int32)       # members sorted by cell
     counts = np.bincount(cell, minlength=n_cells)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    pos = np.empty(n, dtype=np.int64)
-    pos[order] = np.arange(n)
-    own_start = starts[cell]
-    own_size = counts[cell]
-    within_pos = (pos - own_start).astype(np.int32)                  # own position in the cell
+    # int32 throughout (n < 2**31): at national scale every int64 temporary here is 160 MB.
+    pos = np.empty(n, dtype=np.int32)
+    pos[order] = np.arange(n, dtype=np.int32)
+    own_start = starts.astype(np.int32)[cell]
+    own_size = counts.astype(np.int32)[cell]
+    within_pos = pos - own_start                                     # own position in the cell
     del pos
     can_within = own_size >= 2
-    me = np.arange(n, dtype=np.int64)
+    me = np.arange(n, dtype=np.int32)
     peers = np.empty((n, degree), dtype=np.int32)
     for j in range(degree):
         within = (rng.random(n, dtype=_F32) < _F32(homophily)) & can_within

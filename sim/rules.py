@@ -77,6 +77,36 @@ def digital_access(connectivity, computer, digital_skill, community_access):
     return base * (0.5 + 0.5 * digital_skill)
 
 
+HOURS_PER_CREDIT = 40.0    # MQA: 40 notional learning hours = 1 credit
+WORK_HOURS_PER_MONTH = 173.0
+
+
+def reference_wage(working, outside, wage_rm, potential_wage_rm):
+    """Monthly wage (RM) a credential would raise: own wage when working, else the potential
+    wage, halved for people outside the labour force."""
+    ref = np.where(working, wage_rm, potential_wage_rm).astype(np.float64)
+    return np.where(outside, 0.5 * ref, ref)
+
+
+def subsidy_rm(rate, fee_rm, room_rm):
+    """Subsidy on a fee: ``rate`` of the fee, at most the learner's remaining cap (RM)."""
+    return np.minimum(rate * fee_rm, room_rm)
+
+
+def credential_benefit(beh, pv_months, wage_gain, ref_wage, p_complete, recognition):
+    """Perceived value (RM) of a course: present-biased present value of the wage gain it
+    brings if completed and recognised (gain x rent share x reference wage)."""
+    return (beh.present_bias * pv_months * wage_gain * ref_wage
+            * beh.rent_share * p_complete * recognition)
+
+
+def study_time_cost(beh, credits, ref_wage, working):
+    """Opportunity cost (RM) of a course's study hours: the wage per hour (30% of it for
+    people not working), times the time weight."""
+    value_of_time = ref_wage / WORK_HOURS_PER_MONTH * np.where(working, 1.0, 0.3)
+    return beh.theta_time * credits * HOURS_PER_CREDIT * value_of_time
+
+
 def offer_utility(
     beh,
     *,

@@ -12,6 +12,7 @@ COMMANDS = {
     "report": "report",
     "explore": "explore",
     "validate": "validate",
+    "bench": "bench",
     "experiment": "experiment",
     "collect": "collect",
 }

@@ -41,12 +41,12 @@ def _rollout(model, q: int) -> None:
         if len(idx) == 0:
             continue
         rural = L.rural[idx]
-        base = np.where(rural, base_rural, base_urban)
-        speed = np.where(rural, speed_rural, speed_urban)
+        base = np.array([base_urban, base_rural])          # per quarter, urban / rural
+        speed = np.array([speed_urban, speed_rural])
         boosted = 1.0 - (1.0 - base) ** speed
         u = model.streams["rollout"].uniform(idx, q, tier)
-        upgrade = u < base
-        extra = (u >= base) & (u < boosted)
+        upgrade = np.where(rural, u < base[1], u < base[0])
+        extra = ~upgrade & np.where(rural, u < boosted[1], u < boosted[0])
         if extra.any():
             # Upgrades beyond the status quo are paid by the lever, within its budget.
             cost = lever.cost_rm_per_connection * L.weight[idx[extra]]

@@ -9,10 +9,10 @@ import numpy as np
 
 from sim import rules
 from sim.domain import B40, BLENDED, FORMAL, IN_PERSON, INFORMAL, ONLINE, OUTSIDE
+from sim.rng import to_gumbel
 
-CHUNK = 2_000_000          # learners per block, bounds the (learners x offers) temporaries
-HOURS_PER_CREDIT = 40.0    # MQA: 40 notional learning hours = 1 credit
-WORK_HOURS_PER_MONTH = 173.0
+CHUNK = 1 << 16            # learners per block, bounds the (learners x offers) temporaries
+SCREEN_MARGIN = 1e-6       # utility units; covers rounding in the screen's bound
 
 
 def run(model, q: int) -> None:
@@ -24,6 +24,7 @@ def run(model, q: int) -> None:
     candidates = np.flatnonzero(L.aware & (L.offer < 0))
     if len(candidates) == 0 or not offers.active.any():
         return
+    candidates = candidates[_may_enrol(model, candidates, q)]
     sampled = _sample_offers(model, candidates, q)
     choice = np.full(len(candidates), -1, dtype=np.int64)
     subsidy = np.zeros(len(candidates))
@@ -61,15 +62,59 @@ def run(model, q: int) -> None:
     _enrol(model, who, offer_k, subsidy, weight, q)
 
 
+def _may_enrol(model, ids: np.ndarray, q: int) -> np.ndarray:
+    """Mask of learners ``ids`` whose choice this quarter is not certainly "do not enrol".
+
+    The logit choice picks the outside option when its Gumbel error beats every offer's
+    utility plus error. Each offer's utility is at most an upper bound computed per learner
+    without sampling offers (best wage gain on the market, certain completion and
+    recognition, no fee or time cost, full peer share and stackability), and the best
+    offer error is the Gumbel of the largest of the offer uniforms. A learner whose outside
+    error beats bound + best error (with a margin for rounding) would choose not to enrol in
+    the full computation too, so only the rest are evaluated: same choices, far less work.
+    """
+    L, offers, beh = model.learners, model.offers, model.cfg.behaviour
+    subsidy = model.cfg.policy.subsidy
+    if not (beh.money_weight >= 0 and beh.theta_time >= 0 and beh.theta_online >= 0
+            and beh.present_bias >= 0 and beh.rent_share >= 0 and subsidy.rate <= 1
+            and float(offers.wage_gain[offers.active].min()) >= 0):
+        return np.ones(len(ids), dtype=bool)   # the bound's sign assumptions do not hold
+    eps = model.streams["choice"]
+    k = beh.offers_sampled
+    best_u = eps.uniform(ids, q, 1)
+    for j in range(2, k + 1):
+        np.maximum(best_u, eps.uniform(ids, q, j), out=best_u)
+    headroom = eps.gumbel(ids, q, 0) - to_gumbel(best_u)
+    _, ref_wage = _reference_wage(L, ids)
+    best_gain = float(offers.wage_gain[offers.active].max())
+    bound = (beh.asc_enrol + model.education_taste[L.education[ids]]
+             + beh.money_weight * (beh.present_bias * model.pv_months * best_gain * beh.rent_share)
+             * ref_wage / L.household_income_rm[ids]
+             + max(0.0, beh.gamma_peer) + max(0.0, beh.zeta_stack)
+             + beh.sponsor_push * model.sponsored_now[ids])
+    return headroom <= bound + SCREEN_MARGIN
+
+
+def _reference_wage(L, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether learners ``ids`` work, and the monthly wage (RM) a credential would raise:
+    their own when working, else their potential wage (halved outside the labour force)."""
+    labour = L.labour[ids]
+    working = (labour == FORMAL) | (labour == INFORMAL)
+    return working, rules.reference_wage(working, labour == OUTSIDE, L.wage_rm[ids], L.potential_wage_rm[ids])
+
+
 def _seats_in_agent_units(model, q: int) -> np.ndarray:
-    """Seats (persons) rounded to whole agents, up or down at random with the unbiased
-    probability: with each agent standing for ``weight`` persons, an offer of 300 seats is
-    1 agent with probability 0.3 when weight is 1,000. Expected capacity equals the seats;
-    at one agent per person the rounding does nothing."""
     seats = model.effective_seats()
-    w = model.learners.mean_weight
     u = model.streams["seat_rounding"].uniform(np.arange(len(seats)), q)
-    return np.floor(seats / w + u) * w
+    return seats_in_agent_units(seats, model.learners.mean_weight, u)
+
+
+def seats_in_agent_units(seats: np.ndarray, mean_weight: float, u: np.ndarray) -> np.ndarray:
+    """Seats (persons) rounded to whole agents, up or down at random (uniforms ``u``) with the
+    unbiased probability: with each agent standing for ``mean_weight`` persons, an offer of
+    300 seats is 1 agent with probability 0.3 when the weight is 1,000. Expected capacity
+    equals the seats; at one agent per person the rounding does nothing."""
+    return np.floor(seats / mean_weight + u) * mean_weight
 
 
 def _sample_offers(model, candidates: np.ndarray, q: int) -> np.ndarray:
@@ -110,13 +155,13 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
         if lever.accredited_only:
             eligible = eligible & accredited
         room = np.maximum(0.0, lever.cap_rm - L.subsidy_rm[ids].astype(np.float64))[:, None]
-        subsidy = np.where(eligible, np.minimum(lever.rate * fee, room), 0.0)
+        subsidy = np.where(eligible, rules.subsidy_rm(lever.rate, fee, room), 0.0)
     net_fee = np.where(sponsored, 0.0, fee - subsidy)
 
     income = L.household_income_rm[ids].astype(np.float64)[:, None]
     liquidity = np.where(L.income_group[ids] == B40, beh.liquidity_share_b40, beh.liquidity_share_other)[:, None]
-    labour = L.labour[ids]
-    working = (labour == FORMAL) | (labour == INFORMAL)
+    working, ref_wage = _reference_wage(L, ids)
+    ref_wage = ref_wage[:, None]
     mobile_only = (L.connectivity[ids] == 1)[:, None]
     skill = L.digital_skill[ids].astype(np.float64)[:, None]
     community = model.community_access[ids]
@@ -128,12 +173,9 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
                               working[:, None], offers.readiness[k_idx])
     p_complete = rules.expected_completion(h1, beh.dropout_later_factor, offers.duration_q[k_idx])
     recognition = model.learner_trust(ids, accredited)
-    ref_wage = np.where(working, L.wage_rm[ids], L.potential_wage_rm[ids]).astype(np.float64)
-    ref_wage = np.where(labour == OUTSIDE, 0.5 * ref_wage, ref_wage)[:, None]
-    benefit = (beh.present_bias * model.pv_months * offers.wage_gain[k_idx] * ref_wage
-               * beh.rent_share * p_complete * recognition)
-    value_of_time = ref_wage / WORK_HOURS_PER_MONTH * np.where(working, 1.0, 0.3)[:, None]
-    time_cost = beh.theta_time * offers.credits[k_idx] * HOURS_PER_CREDIT * value_of_time
+    benefit = rules.credential_benefit(beh, model.pv_months, offers.wage_gain[k_idx], ref_wage, p_complete,
+                                       recognition)
+    time_cost = rules.study_time_cost(beh, offers.credits[k_idx], ref_wage, working[:, None])
     stackable = accredited & (offers.stackable_draw[k_idx] < model.stackable_share)
     mode = offers.mode[k_idx]
     travel = L.rural[ids][:, None] * np.select([mode == IN_PERSON, mode == BLENDED], [1.0, 0.5], default=0.0)

@@ -64,8 +64,9 @@ def _job_flows(model, q: int) -> None:
     p_move = beh.informal_to_formal_quarter * (1 + beh.credential_formalisation_boost * holder[informal])
     _take_job(model, informal[stream.uniform(informal, q, 2) < p_move], q, formal=True)
 
-    employed = np.flatnonzero((L.labour == FORMAL) | (L.labour == INFORMAL))
-    employed = employed[~np.isin(employed, found)]
+    employed = L.labour <= INFORMAL          # formal or informal, before this quarter's hires
+    employed[found] = False
+    employed = np.flatnonzero(employed)
     lose = employed[stream.uniform(employed, q, 3) < beh.separation_quarter]
     L.labour[lose] = UNEMPLOYED
     L.wage_rm[lose] = 0.0

@@ -1,0 +1,246 @@
+"""A learner as a Mesa agent: its attributes are plain Python values and each process of
+the quarter is a method acting on this one person. The formulas are those of ``sim.rules``;
+draws come from the model's keyed streams with this learner's row number as the key, so a
+learner draws the same numbers here as in the fast implementation."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim import rules
+from sim.domain import B40, FORMAL, INFORMAL, MOBILE_ONLY, NO_CONNECTION, ONLINE, OUTSIDE, UNEMPLOYED, employer_index
+from sim.population import sample_employer
+from sim.processes.labour import INFORMAL_WAGE_FACTOR
+
+
+
+
+class LearnerAgent(mesa.Agent):
+    """One agent standing for ``weight`` persons. ``row`` is its position in the population
+    (the key of its random draws); ``peers`` are the agents it hears from."""
+
+    def __init__(self, model, row: int, attributes: dict, targets: dict) -> None:
+        super().__init__(model)
+        self.row = row
+        for name, value in attributes.items():
+            setattr(self, name, value)
+        self.targets = targets                 # lever name -> bool
+        self.peers: list[LearnerAgent] = []
+        self.community_access = False
+        self.sponsored_now = False
+        self.found_job = False
+        self.initial_labour = self.labour
+
+    def draw(self, stream: str, q: int, slot: int = 0) -> float:
+        return self.model.streams[stream].draw(self.row, q, slot)
+
+    # ------------------------------------------------------------------ 1 policy
+    def rollout(self, q: int, tier: int, base: tuple, boosted: tuple) -> None:
+        """Connection upgrade from ``tier``; upgrades beyond the status quo claim the budget."""
+        if self.connectivity != tier:
+            return
+        u = self.draw("rollout", q, tier)
+        if u < base[self.rural]:
+            self.connectivity = tier + 1
+        elif u < boosted[self.rural]:
+            self.model.claims.append((self, self.model.cfg.policy.connectivity.cost_rm_per_connection * self.weight, u))
+
+    def claim_device(self, q: int) -> None:
+        if self.connectivity >= MOBILE_ONLY and not self.computer and self.targets["device_target"]:
+            cost = self.model.cfg.policy.connectivity.device_grant_rm * self.weight
+            self.model.claims.append((self, cost, self.draw("devices", q)))
+
+    def claim_skills(self, q: int) -> None:
+        if self.digital_skill < 0.5 and self.targets["skills_target"]:
+            cost = self.model.cfg.policy.connectivity.skills_course_rm * self.weight
+            self.model.claims.append((self, cost, self.draw("skills", q)))
+
+    def needs_access_centre(self) -> bool:
+        return self.rural and (self.connectivity == NO_CONNECTION or not self.computer)
+
+    def visit_access_centre(self, coverage: float) -> None:
+        if self.needs_access_centre():
+            self.community_access = self.draw("centres", 0) < coverage
+
+    # ------------------------------------------------------------------ 2 sponsorship
+    def consider_sponsorship(self, q: int, rate: np.ndarray) -> None:
+        if self.labour == FORMAL and self.levy_registered and self.offer < 0:
+            self.sponsored_now = self.draw("sponsorship", q) < rate[self.employer]
+
+    # ------------------------------------------------------------------ 4 awareness
+    def peer_share(self) -> np.float32:
+        """Share of peers who ever enrolled (``rules.peer_share`` for one learner; float32 like it)."""
+        return np.float32(sum(peer.ever_enrolled for peer in self.peers)) / np.float32(len(self.peers))
+
+    def become_aware(self, q: int) -> None:
+        m = self.model
+        if not self.aware:
+            campaign = m.campaign_intensity if self.targets["awareness_target"] else 0.0
+            p = rules.awareness_probability(m.bass_p_quarter, m.bass_q_quarter, m.cfg.behaviour.campaign_effect,
+                                            campaign, self.peer_share())
+            self.aware = bool(self.draw("awareness", q) < p)
+        if self.sponsored_now:
+            self.aware = True
+
+    # ------------------------------------------------------------------ 5 choice
+    def sample_offers(self, q: int) -> list[int]:
+        pool = self.model.offer_pools[self.state]
+        if len(pool) == 0:
+            return []
+        return [int(pool[min(int(self.draw("offer_sampling", q, j) * len(pool)), len(pool) - 1)])
+                for j in range(self.model.cfg.behaviour.offers_sampled)]
+
+    def choose(self, q: int, allow_subsidy: bool) -> None:
+        """Compare the sampled offers with not enrolling; a choice is a claim on a seat (and
+        on the subsidy budget), settled by the model."""
+        if not allow_subsidy:
+            sampled = self.sampled
+        else:
+            if not self.aware or self.offer >= 0:
+                return
+            sampled = self.sampled = self.sample_offers(q)
+        if not sampled:
+            return
+        m, beh, o = self.model, self.model.cfg.behaviour, self.model.offers
+        k = np.array(sampled)
+        fee = o.fee_rm[k]
+        online = o.mode[k] == ONLINE
+        accredited = o.accredited[k]
+        subsidy = np.zeros(len(k))
+        if allow_subsidy and m.policy.active("subsidy", q) and self.targets["subsidy_target"] and not self.sponsored_now:
+            lever = m.cfg.policy.subsidy
+            room = max(0.0, lever.cap_rm - float(self.subsidy_rm))
+            eligible = accredited if lever.accredited_only else np.ones(len(k), dtype=bool)
+            subsidy = np.where(eligible, rules.subsidy_rm(lever.rate, fee, room), 0.0)
+        net_fee = np.zeros(len(k)) if self.sponsored_now else fee - subsidy
+        working = self.labour in (FORMAL, INFORMAL)
+        ref_wage = float(rules.reference_wage(working, self.labour == OUTSIDE, self.wage_rm, self.potential_wage_rm))
+        liquidity = beh.liquidity_share_b40 if self.income_group == B40 else beh.liquidity_share_other
+        can_go_online = self.connectivity > 0 or self.community_access
+        feasible = (~online | can_go_online) & (net_fee <= liquidity * self.household_income_rm + 1e-9)
+        h1 = rules.dropout_hazard(beh, o.free_self_paced[k], online, self.connectivity == MOBILE_ONLY,
+                                  float(self.digital_skill), working, o.readiness[k])
+        p_complete = rules.expected_completion(h1, beh.dropout_later_factor, o.duration_q[k])
+        judge = self.observing_employer()
+        recognition = np.where(accredited, m.trust_accredited[judge], m.trust_other[judge])
+        benefit = rules.credential_benefit(beh, m.pv_months, o.wage_gain[k], ref_wage, p_complete, recognition)
+        time_cost = rules.study_time_cost(beh, o.credits[k], ref_wage, working)
+        access = rules.digital_access(self.connectivity, self.computer, self.digital_skill, self.community_access)
+        mode = o.mode[k]
+        travel = float(self.rural) * np.select([mode == IN_PERSON, mode == BLENDED], [1.0, 0.5], default=0.0)
+        utility = rules.offer_utility(
+            beh, net_benefit_rm=benefit - net_fee - time_cost, household_income_rm=float(self.household_income_rm),
+            education_taste=m.education_taste[self.education], online=online, access=access, travel=travel,
+            peer_share=float(self.peer_share()), stackable=accredited & (o.stackable_draw[k] < m.stackable_share),
+            stack_weight=1.0, sponsored=self.sponsored_now)
+        utility = np.where(feasible, utility, -np.inf)
+        gumbel = np.array([m.streams["choice"].draw(self.row, q, j) for j in range(len(k) + 1)])
+        column = int(rules.logit_choice(utility[None, :], -np.log(-np.log(np.maximum(gumbel, 1e-300)))[None, :])[0])
+        if column >= 0:
+            m.choices.append((self, int(k[column]), float(subsidy[column])))
+
+    def enrol(self, offer: int, subsidy: float, q: int) -> None:
+        o = self.model.offers
+        self.offer = offer
+        self.quarters_left = int(o.duration_q[offer])
+        self.enrolled_quarter = q
+        self.ever_enrolled = True
+        self.enrolments = min(self.enrolments + 1, 127)
+        self.online_enrolments = min(self.online_enrolments + int(o.mode[offer] == ONLINE), 127)
+        self.current_subsidy_rm = subsidy
+        self.subsidy_rm += subsidy
+        self.ever_subsidised = self.ever_subsidised or subsidy > 0
+        self.sponsored = self.sponsored_now
+        self.enrolled_connectivity = self.connectivity
+
+    # ------------------------------------------------------------------ 6 study
+    def study(self, q: int) -> None:
+        if self.offer < 0:
+            return
+        m, beh, o, k = self.model, self.model.cfg.behaviour, self.model.offers, self.offer
+        online = o.mode[k] == ONLINE
+        h1 = rules.dropout_hazard(beh, o.free_self_paced[k], online, self.connectivity == MOBILE_ONLY,
+                                  float(self.digital_skill), self.labour in (FORMAL, INFORMAL), o.readiness[k])
+        hazard = h1 if self.enrolled_quarter == q else min(1.0, beh.dropout_later_factor * h1)
+        if self.draw("dropout", q) < hazard:
+            m.tally(self, k, completed=False)
+            self.offer, self.quarters_left = -1, 0
+            return
+        self.quarters_left -= 1
+        if self.quarters_left > 0:
+            return
+        m.tally(self, k, completed=True)
+        self.offer = -1
+        self.completions = min(self.completions + 1, 127)
+        self.credentials = min(self.credentials + 1, 127)
+        self.credits += float(o.credits[k])
+        accredited = bool(o.accredited[k])
+        self.accredited_credentials = min(self.accredited_credentials + accredited, 127)
+        if accredited and o.stackable_draw[k] < m.stackable_share:
+            self.stackable_credits += float(o.credits[k])
+        self.qualifications = int(self.stackable_credits // m.cfg.policy.recognition.credits_per_qualification)
+        m.completers.append((self, k))
+
+    # ------------------------------------------------------------------ 7 labour market
+    def observing_employer(self) -> int:
+        if self.employer >= 0:
+            return self.employer
+        return int(employer_index(int(self.state), int(self.sector), 0, 0))
+
+    def show_credential(self, k: int, q: int) -> None:
+        """The judging employer recognises the new credential with probability = its trust,
+        and observes the holder's productivity."""
+        m, o, market, beh = self.model, self.model.offers, self.model.cfg.market, self.model.cfg.behaviour
+        accredited = bool(o.accredited[k])
+        judge = self.observing_employer()
+        trust = m.trust_accredited[judge] if accredited else m.trust_other[judge]
+        if self.draw("recognition", q) < trust:
+            self.recognised_credentials = min(self.recognised_credentials + 1, 127)
+            base = self.wage_rm if self.labour <= INFORMAL else self.potential_wage_rm
+            self.wage_gain_target_rm += float(o.wage_gain[k]) * beh.rent_share * base
+        productivity = (self.ability + o.value_added[k]
+                        + market.productivity_noise_sd * float(m.streams["productivity"].normal(np.array([self.row]), q)[0]))
+        column = (0 if accredited else 2) + (0 if productivity > market.productivity_benchmark else 1)
+        evidence = self.weight / market.evidence_persons_per_observation
+        m.employers[judge].pending[column] += evidence * m.evidence_attention if accredited else evidence
+
+    def seek_job(self, q: int) -> None:
+        beh = self.model.cfg.behaviour
+        self.found_job = False
+        if self.labour != UNEMPLOYED:
+            return
+        p_find = beh.job_finding_quarter * (1 + beh.credential_job_finding_boost * (self.recognised_credentials > 0))
+        if self.draw("labour", q, 0) < p_find:
+            self.found_job = True
+            self.take_job(q, formal=self.draw("labour", q, 1) < beh.formal_share_of_new_jobs)
+
+    def formalise(self, q: int) -> None:
+        beh = self.model.cfg.behaviour
+        if self.labour == INFORMAL:
+            p_move = beh.informal_to_formal_quarter * (1 + beh.credential_formalisation_boost
+                                                       * (self.recognised_credentials > 0))
+            if self.draw("labour", q, 2) < p_move:
+                self.take_job(q, formal=True)
+
+    def separate(self, q: int) -> None:
+        if self.labour <= INFORMAL and not self.found_job:
+            if self.draw("labour", q, 3) < self.model.cfg.behaviour.separation_quarter:
+                self.labour, self.wage_rm, self.employer = UNEMPLOYED, 0.0, -1
+
+    def take_job(self, q: int, formal: bool) -> None:
+        if formal:
+            size, levy, employer = sample_employer(np.array([self.state]), np.array([self.sector]),
+                                                   np.array([self.draw("employer_assignment", q, 0)]),
+                                                   np.array([self.draw("employer_assignment", q, 1)]), self.model.data)
+            self.firm_size, self.levy_registered, self.employer = int(size[0]), bool(levy[0]), int(employer[0])
+            self.labour, self.wage_rm = FORMAL, self.potential_wage_rm
+        else:
+            self.labour, self.employer = INFORMAL, -1
+            self.wage_rm = self.potential_wage_rm * INFORMAL_WAGE_FACTOR
+
+    def ramp_wage(self) -> None:
+        if self.wage_gain_target_rm > self.wage_gain_rm and self.labour <= INFORMAL:
+            gap = self.wage_gain_target_rm - self.wage_gain_rm
+            self.wage_gain_rm += max(gap / self.model.cfg.behaviour.wage_ramp_quarters, min(1.0, gap))
+
