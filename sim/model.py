@@ -31,7 +31,7 @@ from sim.targeting import target_mask
 population_data = functools.lru_cache(maxsize=8)(_load_population_data)
 
 KEYED_STREAMS = ("initial_awareness", "rollout", "devices", "skills", "centres", "sponsorship",
-                 "awareness", "offer_sampling", "choice", "budget_priority", "seat_priority", "seat_rounding",
+                 "awareness", "offer_sampling", "choice", "budget_priority", "seat_priority",
                  "dropout", "recognition", "productivity", "labour", "employer_assignment")
 
 
@@ -78,6 +78,7 @@ class MicroCredentialModel(mesa.Model):
         self.stackable_share = self.policy.stackable_share(0)
         self.offer_demand_persons = 0.7 * self.offers.seats.copy()
         self.offer_enrolled_persons = 0.7 * self.offers.seats.copy()
+        self.seat_balance = np.zeros(self.offers.n)   # persons; see rules.open_seat_account
         self.course_outcomes = np.zeros((len(COURSE_TYPES), 2))         # persons: dropped, completed
         self.paid_outcomes_by_accreditation = np.zeros((2, 2))         # [not, accredited] x [dropped, completed]
         self.online_outcomes_by_tier = np.zeros((3, 2))                # connectivity tier x [dropped, completed]

@@ -116,8 +116,11 @@ class Provider(mesa.Agent):
             self._become_accredited()
         if self.is_platform:
             return
-        enrolled = model.offer_enrolled_persons[rows]
-        fill = np.where(offers.seats[rows] > 0, enrolled / np.maximum(offers.seats[rows], 1e-9), 0.0)
+        # Expected fill (smoothed demand against seats), not this quarter's enrolments: with
+        # agents standing for many persons, realised enrolments are lumpy (0 or a whole agent)
+        # and would make exits and fee changes depend on the resolution, not the market.
+        seats = np.maximum(offers.seats[rows], 1e-9)
+        fill = np.minimum(self.expected_demand, seats) / seats
         margin_ok = offers.fee_rm[rows] >= offers.unit_cost_rm[rows]
         target = 1.1 * self.expected_demand
         grow = market.seat_adjustment * (target - offers.seats[rows])

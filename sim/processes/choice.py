@@ -20,9 +20,11 @@ def run(model, q: int) -> None:
     offers = model.offers
     model.offer_demand_persons[:] = 0.0
     model.offer_enrolled_persons[:] = 0.0
-    model.seat_capacity = np.zeros(offers.n)
     candidates = np.flatnonzero(L.aware & (L.offer < 0))
     if len(candidates) == 0 or not offers.active.any():
+        model.seat_capacity = rules.open_seat_account(model.seat_balance, model.effective_seats(),
+                                                      model.learners.mean_weight)
+        model.seat_balance = model.seat_capacity.copy()
         return
     candidates = candidates[_may_enrol(model, candidates, q)]
     sampled = _sample_offers(model, candidates, q)
@@ -55,10 +57,12 @@ def run(model, q: int) -> None:
     weight = L.weight[who].astype(np.float64)
     np.add.at(model.offer_demand_persons, offer_k, weight)
     priority = model.streams["seat_priority"].uniform(who, q)
-    model.seat_capacity = _seats_in_agent_units(model, q)
-    seated = rules.ration_by_priority(offer_k, weight, priority, model.seat_capacity)
+    model.seat_capacity = rules.open_seat_account(model.seat_balance, model.effective_seats(),
+                                                  model.learners.mean_weight)
+    seated = rules.ration_by_priority(offer_k, weight, priority, model.seat_capacity, overshoot=True)
     who, offer_k, subsidy, weight = who[seated], offer_k[seated], subsidy[seated], weight[seated]
     np.add.at(model.offer_enrolled_persons, offer_k, weight)
+    model.seat_balance = model.seat_capacity - model.offer_enrolled_persons
     _enrol(model, who, offer_k, subsidy, weight, q)
 
 
@@ -101,20 +105,6 @@ def _reference_wage(L, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     labour = L.labour[ids]
     working = (labour == FORMAL) | (labour == INFORMAL)
     return working, rules.reference_wage(working, labour == OUTSIDE, L.wage_rm[ids], L.potential_wage_rm[ids])
-
-
-def _seats_in_agent_units(model, q: int) -> np.ndarray:
-    seats = model.effective_seats()
-    u = model.streams["seat_rounding"].uniform(np.arange(len(seats)), q)
-    return seats_in_agent_units(seats, model.learners.mean_weight, u)
-
-
-def seats_in_agent_units(seats: np.ndarray, mean_weight: float, u: np.ndarray) -> np.ndarray:
-    """Seats (persons) rounded to whole agents, up or down at random (uniforms ``u``) with the
-    unbiased probability: with each agent standing for ``mean_weight`` persons, an offer of
-    300 seats is 1 agent with probability 0.3 when the weight is 1,000. Expected capacity
-    equals the seats; at one agent per person the rounding does nothing."""
-    return np.floor(seats / mean_weight + u) * mean_weight
 
 
 def _sample_offers(model, candidates: np.ndarray, q: int) -> np.ndarray:

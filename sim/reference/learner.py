@@ -9,7 +9,8 @@ import mesa
 import numpy as np
 
 from sim import rules
-from sim.domain import B40, FORMAL, INFORMAL, MOBILE_ONLY, NO_CONNECTION, ONLINE, OUTSIDE, UNEMPLOYED, employer_index
+from sim.domain import (B40, BLENDED, FORMAL, IN_PERSON, INFORMAL, MOBILE_ONLY, NO_CONNECTION, ONLINE, OUTSIDE,
+                        UNEMPLOYED, employer_index)
 from sim.population import sample_employer
 from sim.processes.labour import INFORMAL_WAGE_FACTOR
 
