@@ -19,10 +19,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/mcsim run
+	$(BIN)/mcsim compare
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 2
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
