@@ -18,7 +18,7 @@ from sim import metrics, rules
 from sim.agents.employers import build_employers
 from sim.agents.providers import build_providers
 from sim.data import population_data as _load_population_data
-from sim.domain import BLENDED, COURSE_TYPES, FORMAL, IN_PERSON, ONLINE, employer_index
+from sim.domain import BLENDED, COURSE_TYPES, FIRM_SIZES, FORMAL, IN_PERSON, ONLINE, employer_index
 from sim.outcomes import PersonCounter, quarter_record
 from sim.plain import plain
 from sim.policy import Policy
@@ -31,7 +31,7 @@ from sim.targeting import target_mask
 population_data = functools.lru_cache(maxsize=8)(_load_population_data)
 
 KEYED_STREAMS = ("initial_awareness", "rollout", "devices", "skills", "centres", "sponsorship",
-                 "awareness", "offer_sampling", "choice", "budget_priority", "seat_priority", "seat_rounding",
+                 "awareness", "offer_sampling", "choice", "budget_priority", "seat_priority",
                  "dropout", "recognition", "productivity", "labour", "employer_assignment")
 
 
@@ -74,12 +74,15 @@ class MicroCredentialModel(mesa.Model):
         self.community_access = np.zeros(L.n, dtype=bool)
         self.sponsored_now = np.zeros(L.n, dtype=bool)
         self.campaign_intensity = 0.0
+        self.evidence_attention = 1.0   # weight of observed accredited holders (employer campaigns)
         self.stackable_share = self.policy.stackable_share(0)
         self.offer_demand_persons = 0.7 * self.offers.seats.copy()
         self.offer_enrolled_persons = 0.7 * self.offers.seats.copy()
+        self.seat_balance = np.zeros(self.offers.n)   # persons; see rules.open_seat_account
         self.course_outcomes = np.zeros((len(COURSE_TYPES), 2))         # persons: dropped, completed
         self.paid_outcomes_by_accreditation = np.zeros((2, 2))         # [not, accredited] x [dropped, completed]
         self.online_outcomes_by_tier = np.zeros((3, 2))                # connectivity tier x [dropped, completed]
+        self.levy_trainees_by_firm_size = np.zeros(len(FIRM_SIZES))    # persons starting levy-sponsored study
         self.new_completers = np.zeros(0, dtype=np.int64)
         self.new_completer_offers = np.zeros(0, dtype=np.int64)
         self.history: list[dict] = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import metrics
-from sim.domain import (AGE_BANDS, CONNECTIVITY, COURSE_TYPES, EDUCATION, FORMAL, INCOME_GROUPS, INFORMAL, LABOUR,
+from sim.domain import (AGE_BANDS, CONNECTIVITY, COURSE_TYPES, EDUCATION, FIRM_SIZES, FORMAL, INCOME_GROUPS, INFORMAL, LABOUR,
                         LOCATIONS, SEXES, STATES, age_band)
 from sim.policy import LEVER_NAMES
 
@@ -97,6 +97,11 @@ def _completion_rates(table: np.ndarray, labels) -> dict[str, float]:
     return out
 
 
+def _shares(persons: np.ndarray, labels) -> dict[str, float]:
+    total = persons.sum()
+    return {label: float(x / total) if total > 0 else float("nan") for label, x in zip(labels, persons)}
+
+
 def summarise(model) -> dict:
     """End-of-run outcomes (the ``outcomes`` block of summary.json). Keys and units are
     documented in docs/OUTPUTS.md.
@@ -156,11 +161,17 @@ def summarise(model) -> dict:
         "public_spend_rm": float(sum(arr.sum() for arr in spend.values())),
         "public_spend_by_lever_rm": {lever: float(arr.sum()) for lever, arr in spend.items()},
         "levy_spend_rm": float(model.policy.levy_spend.sum()),
+        "levy_trainee_share_by_firm_size": _shares(model.levy_trainees_by_firm_size, FIRM_SIZES),
+        "formal_employment_share_by_firm_size": _shares(
+            np.bincount(L.firm_size[L.labour == FORMAL], weights=w[L.labour == FORMAL], minlength=len(FIRM_SIZES)),
+            FIRM_SIZES),
         "out_of_pocket_rm": float(model.policy.out_of_pocket.sum()),
         "subsidy_share_b40": (metrics.benefit_incidence(subsidy_per_person, w, L.income_group == B40)
                               if any_subsidy else float("nan")),
         "subsidy_share_rural": (metrics.benefit_incidence(subsidy_per_person, w, L.rural)
                                 if any_subsidy else float("nan")),
+        "recognition_rate": (float(w @ L.recognised_credentials) / float(w @ L.credentials)
+                             if L.credentials.any() else float("nan")),
     })
     del subsidy_per_person
     employed = (L.labour <= INFORMAL).astype(np.float64)

@@ -115,6 +115,7 @@ def offer_utility(
     education_taste,
     online,
     access,
+    travel,
     peer_share,
     stackable,
     stack_weight,
@@ -123,8 +124,9 @@ def offer_utility(
     """Systematic utility of each sampled offer relative to not enrolling (utility 0).
 
     U = asc + taste(education) + money_weight * net benefit / monthly household income
-        - theta_online * [online] * (1 - access) + gamma * peer share + zeta * stackable
-        + sponsor_push * [sponsored].
+        - theta_online * [online] * (1 - access) - theta_travel * travel
+        + gamma * peer share + zeta * stackable + sponsor_push * [sponsored].
+    ``travel`` is 1 for a rural learner's in-person offer, 0.5 for blended, else 0.
     ``net_benefit_rm`` is already beta * PV(wage gain * P(complete) * recognition) minus the
     net fee and the opportunity cost of time (RM). Shapes broadcast to (learners, offers).
     """
@@ -133,6 +135,7 @@ def offer_utility(
         + education_taste
         + beh.money_weight * net_benefit_rm / household_income_rm
         - beh.theta_online * online * (1.0 - access)
+        - beh.theta_travel_rural * travel
         + beh.gamma_peer * peer_share
         + beh.zeta_stack * stack_weight * stackable
         + beh.sponsor_push * sponsored
@@ -161,14 +164,18 @@ def logit_shares(utility: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- rationing
 
 
-def ration_by_priority(group: np.ndarray, amount: np.ndarray, priority: np.ndarray, capacity) -> np.ndarray:
+def ration_by_priority(group: np.ndarray, amount: np.ndarray, priority: np.ndarray, capacity,
+                       overshoot: bool = False) -> np.ndarray:
     """Allocate a limited resource in random priority order within each group.
 
     ``group`` (n,) integer group (offer, or 0 for a single budget); ``amount`` (n,) what each
     claimant uses (persons for seats, RM for a budget); ``priority`` (n,) random keys, lower
-    served first; ``capacity`` per group (array indexed by group). A claimant is served when
-    everything served before it in its group, plus its own amount, fits the capacity, so the
-    capacity is never exceeded. Returns a boolean mask of served claimants.
+    served first; ``capacity`` per group (array indexed by group). By default a claimant is
+    served when everything served before it in its group, plus its own amount, fits the
+    capacity, so the capacity is never exceeded. With ``overshoot`` a claimant is served
+    while what was served before it is below the capacity, so the last one served may exceed
+    it by less than its own amount (used with :func:`open_seat_account`, which pays that
+    back). Returns a boolean mask of served claimants.
     """
     n = len(group)
     if n == 0:
@@ -181,10 +188,27 @@ def ration_by_priority(group: np.ndarray, amount: np.ndarray, priority: np.ndarr
     before_group = np.repeat(np.r_[0.0, cum][starts], np.diff(np.r_[starts, n]))
     within = cum - before_group
     cap = np.asarray(capacity, dtype=np.float64)[g]
-    served_sorted = within <= cap * (1 + 1e-12)
+    if overshoot:
+        served_sorted = within - a < cap * (1 - 1e-12)
+    else:
+        served_sorted = within <= cap * (1 + 1e-12)
     served = np.empty(n, dtype=bool)
     served[order] = served_sorted
     return served
+
+
+def open_seat_account(balance: np.ndarray, seats: np.ndarray, agent_weight: float) -> np.ndarray:
+    """Seats available this quarter per offer (persons): last quarter's balance plus this
+    quarter's seats, capped at one quarter's seats or one agent's weight, whichever is larger.
+
+    Why an account: each agent stands for ``agent_weight`` persons, so when an offer's seats
+    are fewer than one agent's persons a hard per-quarter limit would admit nobody, and
+    results would depend on the resolution rather than the market. The account lets unused
+    seats build up to one agent, and an admission that overshoots (``ration_by_priority(...,
+    overshoot=True)``) is paid back from later quarters. Over any run an offer admits at most
+    its seats plus one agent; at one agent per person it is the plain per-quarter limit.
+    """
+    return np.minimum(balance + seats, np.maximum(seats, agent_weight))
 
 
 # --------------------------------------------------------------------------- employer trust

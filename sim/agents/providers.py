@@ -116,8 +116,11 @@ class Provider(mesa.Agent):
             self._become_accredited()
         if self.is_platform:
             return
-        enrolled = model.offer_enrolled_persons[rows]
-        fill = np.where(offers.seats[rows] > 0, enrolled / np.maximum(offers.seats[rows], 1e-9), 0.0)
+        # Expected fill (smoothed demand against seats), not this quarter's enrolments: with
+        # agents standing for many persons, realised enrolments are lumpy (0 or a whole agent)
+        # and would make exits and fee changes depend on the resolution, not the market.
+        seats = np.maximum(offers.seats[rows], 1e-9)
+        fill = np.minimum(self.expected_demand, seats) / seats
         margin_ok = offers.fee_rm[rows] >= offers.unit_cost_rm[rows]
         target = 1.1 * self.expected_demand
         grow = market.seat_adjustment * (target - offers.seats[rows])
@@ -173,9 +176,9 @@ def build_providers(model, rng: np.random.Generator, state_shares: np.ndarray) -
         profile = PROVIDER_PROFILES[PROVIDER_TYPES[kind]]
         for _ in range(count):
             home = int(rng.choice(len(state_shares), p=state_shares))
-            readiness = float(rng.uniform(*profile["readiness"]))
+            readiness = min(1.0, float(rng.uniform(*profile["readiness"])) * market.readiness_scale)
             accredited = bool(rng.random() < profile["accredited"])
-            value_added = float(rng.uniform(*profile["value_added"]))
+            value_added = float(rng.uniform(*profile["value_added"])) * market.value_added_scale
             first_row = len(columns["provider"])
             provider = Provider(model, kind, home, np.arange(first_row, first_row + k), readiness)
             providers.append(provider)

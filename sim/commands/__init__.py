@@ -1,18 +1,22 @@
-"""One module per ``mcsim`` command; ``COMMANDS`` maps names to handlers taking the argument list."""
+"""One module per ``mcsim`` command, each with ``main(args)``. ``COMMANDS`` maps a command
+name to its module under ``sim.commands``; modules are imported only when their command runs
+(so ``mcsim run`` never pays for the explorer's imports)."""
 
 from __future__ import annotations
 
+import importlib
 
-def _run(args):
-    from sim.commands.run import main
+COMMANDS = {
+    "run": "run",
+    "compare": "compare",
+    "report": "report",
+    "explore": "explore",
+    "validate": "validate",
+    "bench": "bench",
+    "experiment": "experiment",
+    "collect": "collect",
+}
 
-    main(args)
 
-
-def _bench(args):
-    from sim.commands.bench import main
-
-    main(args)
-
-
-COMMANDS = {"run": _run, "bench": _bench}
+def dispatch(command: str, args: list[str]) -> None:
+    importlib.import_module(f"sim.commands.{COMMANDS[command]}").main(args)

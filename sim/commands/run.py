@@ -57,6 +57,7 @@ def task(cfg) -> None:
 
     from sim.run import run_scenario
 
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # also in joblib/Ray launcher workers
     try:
         validate_config(cfg)
     except ConfigError as exc:
@@ -74,6 +75,12 @@ def task(cfg) -> None:
 
 
 def main(args: list[str]) -> None:
+    from sim.config.overrides_file import OverridesFileError, expand
+
+    try:
+        args = expand(args)  # overrides_file=PATH (e.g. an explorer export) -> its overrides
+    except OverridesFileError as exc:
+        fail("run", str(exc))
     if not any(a in ("--help", "-h", "--cfg", "-c", "--info", "--hydra-help") for a in args):
         preflight("run", "run", args)
     hydra_app("run", "run", task, args)

@@ -38,7 +38,7 @@ class BehaviourConfig:
     # Awareness (Bass diffusion on the peer network); annual probabilities
     bass_p_annual: float = 0.02          # innovation: spontaneous awareness, per year
     bass_q_annual: float = 0.40          # imitation: per year at 100% of peers enrolled
-    campaign_effect: float = 0.25        # quarterly awareness probability at full campaign intensity
+    campaign_effect: float = 0.05        # quarterly awareness probability at full campaign intensity
     initial_awareness: float = 0.15      # share aware in 2025Q1 (assumption, 0.05-0.30)
     # Choice (random utility, outside option 0)
     offers_sampled: int = 3              # offers a learner compares each quarter
@@ -50,6 +50,7 @@ class BehaviourConfig:
     benefit_horizon_years: float = 5.0   # years over which a learner counts a wage gain
     theta_time: float = 0.5              # weight of the opportunity cost of study time
     theta_online: float = 1.5            # disutility of online study at zero digital access
+    theta_travel_rural: float = 1.0      # disutility of in-person study for rural learners (blended: half)
     gamma_peer: float = 1.0              # utility per share of peers ever enrolled
     zeta_stack: float = 0.3              # utility of a stackable (towards a qualification) offer
     sponsor_push: float = 1.5            # utility of an employer's sponsorship offer
@@ -80,6 +81,8 @@ class MarketConfig:
 
     providers_per_type: list[int] = field(default_factory=lambda: [20, 40, 60, 60, 10])
     offers_per_provider: int = 2
+    value_added_scale: float = 1.0       # multiplies providers' value added (credential quality)
+    readiness_scale: float = 1.0         # multiplies providers' initial online readiness
     demand_smoothing: float = 0.3        # weight of the latest quarter in expected demand
     seat_adjustment: float = 0.25        # share of the gap to expected demand closed per quarter
     exit_after_low_fill_quarters: int = 8
@@ -89,13 +92,13 @@ class MarketConfig:
     accreditation_lag_quarters: int = 2
     accreditation_fee_premium: float = 0.15      # fee increase on accreditation, share
     # Employers' Beta trust in micro-credentials
-    trust_prior_mean_accredited: float = 0.60
+    trust_prior_mean_accredited: float = 0.50
     trust_prior_mean_other: float = 0.40
-    trust_prior_weight: float = 10.0     # pseudo-observations
-    trust_forgetting: float = 0.95       # lambda, per quarter
-    evidence_persons_per_observation: float = 200.0  # persons behind one employer observation
-    productivity_noise_sd: float = 1.0
-    productivity_benchmark: float = 0.5  # a holder "succeeds" when productivity beats this
+    trust_prior_weight: float = 20.0     # pseudo-observations
+    trust_forgetting: float = 0.97       # lambda, per quarter
+    evidence_persons_per_observation: float = 300.0  # persons behind one employer observation
+    productivity_noise_sd: float = 0.7
+    productivity_benchmark: float = 0.3  # a holder "succeeds" when productivity beats this
     sponsorship_rate_quarter: float = 0.008  # levy-registered employees offered sponsorship, per quarter
     levy_rate: float = 0.01              # HRD Corp levy, share of monthly wages (10+ employees)
     micro_credential_levy_share: float = 0.05  # share of levy that may fund micro-credentials
@@ -146,9 +149,10 @@ class RecognitionLever(LeverWindow):
     accreditation_incentive_rm: float = 0.0   # grant per provider on accreditation
     accreditation_annual_budget_rm: float = 0.0
     stackable_share: float = 0.3         # share of accredited offers stackable into MQF awards
-    credits_per_qualification: float = 10.0
+    credits_per_qualification: float = 6.0
     employer_campaign_annual_budget_rm: float = 0.0
-    campaign_pseudo_observations_per_rm_million: float = 0.5  # per employer per quarter
+    campaign_pseudo_observations_per_rm_million: float = 0.02  # prior weight added, per employer per quarter
+    campaign_attention_per_rm_million: float = 0.3  # extra weight on observed accredited holders, per RM 1m a quarter
 
 
 @dataclass
@@ -200,6 +204,9 @@ def register_configs() -> None:
     """Register the schemas with Hydra's ConfigStore (call before composing)."""
     cs = ConfigStore.instance()
     cs.store(name="run_schema", node=RunConfig)
+    from sim.config.compare_schema import CompareConfig  # subclasses RunConfig, so imported late
+
+    cs.store(name="compare_schema", node=CompareConfig)
 
 
 def default_config() -> Any:

@@ -14,6 +14,7 @@ sector (4), firm size (4).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -468,12 +469,22 @@ def _solve_monotone(f, lo: float, hi: float, iters: int = 100) -> float:
 
 def population_data(name_or_path: str) -> PopulationData:
     """Population data by name (a file in ``sim/data``) or by path to a YAML file, as the
-    ``population.data`` config key allows."""
+    ``population.data`` config key allows. Loaded once per file version (path, mtime)."""
     if str(name_or_path).endswith((".yaml", ".yml")) or "/" in str(name_or_path):
-        if not Path(name_or_path).is_file():
+        path = Path(name_or_path)
+        if not path.is_file():
             raise DataError(f"population.data={name_or_path!r}: no such data file")
-        return load_population_data(path=name_or_path)
-    if not (DATA_DIR / f"{name_or_path}.yaml").is_file():
-        names = sorted(p.stem for p in DATA_DIR.glob("*.yaml"))
-        raise DataError(f"population.data={name_or_path!r} is not a known data file: available are {', '.join(names)}")
-    return load_population_data(name_or_path)
+    else:
+        path = DATA_DIR / f"{name_or_path}.yaml"
+        if not path.is_file():
+            names = sorted(p.stem for p in DATA_DIR.glob("*.yaml"))
+            raise DataError(f"population.data={name_or_path!r} is not a known data file: "
+                            f"available are {', '.join(names)}")
+    path = path.resolve()
+    return _cached_load(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_load(path: str, mtime_ns: int) -> PopulationData:
+    del mtime_ns  # part of the cache key only: an edited file is loaded again
+    return load_population_data(path=path)

@@ -124,14 +124,18 @@ def _awareness_campaign(model, q: int) -> None:
 
 
 def _employer_campaign(model, q: int) -> None:
-    """Employer campaigns add pseudo-observations at the accredited prior mean: they raise the
-    weight of the prior, which real evidence about holders then confirms or erodes."""
+    """Employer campaigns make employers look harder at accredited credentials: their holders'
+    observed productivity counts more (attention), and a little prior weight is added at the
+    accredited prior mean. Real evidence then confirms or erodes trust: a campaign for
+    credentials that certify little speeds up the loss of trust."""
     policy = model.policy
     lever = model.cfg.policy.recognition
+    model.evidence_attention = 1.0
     budget = policy.available("recognition.employer_campaign", q)
     if budget <= 0:
         return
     spend = min(budget, lever.employer_campaign_annual_budget_rm / 4.0)
+    model.evidence_attention = 1.0 + lever.campaign_attention_per_rm_million * spend / 1e6
     k = lever.campaign_pseudo_observations_per_rm_million * spend / 1e6
     m0 = model.cfg.market.trust_prior_mean_accredited
     for employer in model.employers:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import rules
-from sim.domain import B40, FORMAL, INFORMAL, ONLINE, OUTSIDE
+from sim.domain import B40, BLENDED, FORMAL, IN_PERSON, INFORMAL, ONLINE, OUTSIDE
 from sim.rng import to_gumbel
 
 CHUNK = 1 << 16            # learners per block, bounds the (learners x offers) temporaries
@@ -22,6 +22,9 @@ def run(model, q: int) -> None:
     model.offer_enrolled_persons[:] = 0.0
     candidates = np.flatnonzero(L.aware & (L.offer < 0))
     if len(candidates) == 0 or not offers.active.any():
+        model.seat_capacity = rules.open_seat_account(model.seat_balance, model.effective_seats(),
+                                                      model.learners.mean_weight)
+        model.seat_balance = model.seat_capacity.copy()
         return
     candidates = candidates[_may_enrol(model, candidates, q)]
     sampled = _sample_offers(model, candidates, q)
@@ -54,9 +57,12 @@ def run(model, q: int) -> None:
     weight = L.weight[who].astype(np.float64)
     np.add.at(model.offer_demand_persons, offer_k, weight)
     priority = model.streams["seat_priority"].uniform(who, q)
-    seated = rules.ration_by_priority(offer_k, weight, priority, _seats_in_agent_units(model, q))
+    model.seat_capacity = rules.open_seat_account(model.seat_balance, model.effective_seats(),
+                                                  model.learners.mean_weight)
+    seated = rules.ration_by_priority(offer_k, weight, priority, model.seat_capacity, overshoot=True)
     who, offer_k, subsidy, weight = who[seated], offer_k[seated], subsidy[seated], weight[seated]
     np.add.at(model.offer_enrolled_persons, offer_k, weight)
+    model.seat_balance = model.seat_capacity - model.offer_enrolled_persons
     _enrol(model, who, offer_k, subsidy, weight, q)
 
 
@@ -99,20 +105,6 @@ def _reference_wage(L, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     labour = L.labour[ids]
     working = (labour == FORMAL) | (labour == INFORMAL)
     return working, rules.reference_wage(working, labour == OUTSIDE, L.wage_rm[ids], L.potential_wage_rm[ids])
-
-
-def _seats_in_agent_units(model, q: int) -> np.ndarray:
-    seats = model.effective_seats()
-    u = model.streams["seat_rounding"].uniform(np.arange(len(seats)), q)
-    return seats_in_agent_units(seats, model.learners.mean_weight, u)
-
-
-def seats_in_agent_units(seats: np.ndarray, mean_weight: float, u: np.ndarray) -> np.ndarray:
-    """Seats (persons) rounded to whole agents, up or down at random (uniforms ``u``) with the
-    unbiased probability: with each agent standing for ``mean_weight`` persons, an offer of
-    300 seats is 1 agent with probability 0.3 when the weight is 1,000. Expected capacity
-    equals the seats; at one agent per person the rounding does nothing."""
-    return np.floor(seats / mean_weight + u) * mean_weight
 
 
 def _sample_offers(model, candidates: np.ndarray, q: int) -> np.ndarray:
@@ -175,6 +167,8 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
                                        recognition)
     time_cost = rules.study_time_cost(beh, offers.credits[k_idx], ref_wage, working[:, None])
     stackable = accredited & (offers.stackable_draw[k_idx] < model.stackable_share)
+    mode = offers.mode[k_idx]
+    travel = L.rural[ids][:, None] * np.select([mode == IN_PERSON, mode == BLENDED], [1.0, 0.5], default=0.0)
     utility = rules.offer_utility(
         beh,
         net_benefit_rm=benefit - net_fee - time_cost,
@@ -182,6 +176,7 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
         education_taste=model.education_taste[L.education[ids]][:, None],
         online=online,
         access=access,
+        travel=travel,
         peer_share=rules.peer_share(model.peers[ids], L.ever_enrolled)[:, None],
         stackable=stackable,
         stack_weight=1.0,
@@ -210,6 +205,8 @@ def _enrol(model, who, offer_k, subsidy, weight, q: int) -> None:
     L.sponsored[who] = sponsored
     L.enrolled_connectivity[who] = L.connectivity[who]
     fee = offers.fee_rm[offer_k]
+    model.levy_trainees_by_firm_size += np.bincount(L.firm_size[who[sponsored]], weights=weight[sponsored],
+                                                    minlength=len(model.levy_trainees_by_firm_size))
     policy.book("subsidy", q, float(np.sum(subsidy * weight)))
     policy.levy_spend[q] += float(np.sum(np.where(sponsored, fee, 0.0) * weight))
     policy.out_of_pocket[q] += float(np.sum(np.where(sponsored, 0.0, fee - subsidy) * weight))

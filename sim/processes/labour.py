@@ -39,6 +39,7 @@ def _recognise_and_observe(model, q: int) -> None:
                     + market.productivity_noise_sd * model.streams["productivity"].normal(who, q))
     success = productivity > market.productivity_benchmark
     evidence = L.weight[who].astype(np.float64) / market.evidence_persons_per_observation
+    evidence = np.where(accredited, evidence * model.evidence_attention, evidence)
     employer = model.observing_employer(who)
     column = np.where(accredited, 0, 2) + np.where(success, 0, 1)
     pending = np.zeros((len(model.employers), 4))

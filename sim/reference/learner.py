@@ -9,7 +9,8 @@ import mesa
 import numpy as np
 
 from sim import rules
-from sim.domain import B40, FORMAL, INFORMAL, MOBILE_ONLY, NO_CONNECTION, ONLINE, OUTSIDE, UNEMPLOYED, employer_index
+from sim.domain import (B40, BLENDED, FORMAL, IN_PERSON, INFORMAL, MOBILE_ONLY, NO_CONNECTION, ONLINE, OUTSIDE,
+                        UNEMPLOYED, employer_index)
 from sim.population import sample_employer
 from sim.processes.labour import INFORMAL_WAGE_FACTOR
 
@@ -127,9 +128,11 @@ class LearnerAgent(mesa.Agent):
         benefit = rules.credential_benefit(beh, m.pv_months, o.wage_gain[k], ref_wage, p_complete, recognition)
         time_cost = rules.study_time_cost(beh, o.credits[k], ref_wage, working)
         access = rules.digital_access(self.connectivity, self.computer, self.digital_skill, self.community_access)
+        mode = o.mode[k]
+        travel = float(self.rural) * np.select([mode == IN_PERSON, mode == BLENDED], [1.0, 0.5], default=0.0)
         utility = rules.offer_utility(
             beh, net_benefit_rm=benefit - net_fee - time_cost, household_income_rm=float(self.household_income_rm),
-            education_taste=m.education_taste[self.education], online=online, access=access,
+            education_taste=m.education_taste[self.education], online=online, access=access, travel=travel,
             peer_share=float(self.peer_share()), stackable=accredited & (o.stackable_draw[k] < m.stackable_share),
             stack_weight=1.0, sponsored=self.sponsored_now)
         utility = np.where(feasible, utility, -np.inf)
@@ -200,7 +203,8 @@ class LearnerAgent(mesa.Agent):
         productivity = (self.ability + o.value_added[k]
                         + market.productivity_noise_sd * float(m.streams["productivity"].normal(np.array([self.row]), q)[0]))
         column = (0 if accredited else 2) + (0 if productivity > market.productivity_benchmark else 1)
-        m.employers[judge].pending[column] += self.weight / market.evidence_persons_per_observation
+        evidence = self.weight / market.evidence_persons_per_observation
+        m.employers[judge].pending[column] += evidence * m.evidence_attention if accredited else evidence
 
     def seek_job(self, q: int) -> None:
         beh = self.model.cfg.behaviour

@@ -18,11 +18,10 @@ from sim import rules
 from sim.agents.employers import Employer
 from sim.agents.learners import POPULATION_FIELDS, STATE_FIELDS, Learners
 from sim.agents.providers import Provider
-from sim.domain import COURSE_TYPES, FORMAL, ONLINE
+from sim.domain import COURSE_TYPES, FIRM_SIZES, FORMAL, ONLINE
 from sim.model import MicroCredentialModel, build_population, population_data, set_up_market
 from sim.plain import plain
 from sim.processes import access
-from sim.processes.choice import seats_in_agent_units
 from sim.processes.access import UPGRADE_RATE
 from sim.reference.learner import LearnerAgent
 from sim.rng import Streams
@@ -65,6 +64,9 @@ class ReferenceModel(mesa.Model):
         self.stackable_share = self.policy.stackable_share(0)
         self.offer_demand_persons = 0.7 * self.offers.seats.copy()
         self.offer_enrolled_persons = 0.7 * self.offers.seats.copy()
+        self.seat_balance = np.zeros(self.offers.n)
+        self.levy_trainees_by_firm_size = np.zeros(len(FIRM_SIZES))
+        self.evidence_attention = 1.0
         self.course_outcomes = np.zeros((len(COURSE_TYPES), 2))
         self.paid_outcomes_by_accreditation = np.zeros((2, 2))
         self.online_outcomes_by_tier = np.zeros((3, 2))
@@ -201,21 +203,24 @@ class ReferenceModel(mesa.Model):
             for agent in self.learner_set.select(lambda a: id(a) in lost):
                 agent.choose(q, allow_subsidy=False)
             choices = self.choices
+        capacity = rules.open_seat_account(self.seat_balance, self.effective_seats(), self.mean_weight)
+        self.seat_balance = capacity.copy()
         if not choices:
             return
         agents, offers, subsidies = zip(*choices)
         offers = np.array(offers)
         weight = np.array([a.weight for a in agents])
         np.add.at(self.offer_demand_persons, offers, weight)
-        u = self.streams["seat_rounding"].uniform(np.arange(o.n), q)
-        capacity = seats_in_agent_units(self.effective_seats(), self.mean_weight, u)
         priority = np.array([self.streams["seat_priority"].draw(a.row, q) for a in agents])
-        seated = rules.ration_by_priority(offers, weight, priority, capacity)
+        seated = rules.ration_by_priority(offers, weight, priority, capacity, overshoot=True)
         for agent, k, subsidy, w, ok in zip(agents, offers, subsidies, weight, seated):
             if not ok:
                 continue
             agent.enrol(int(k), subsidy, q)
             self.offer_enrolled_persons[k] += w
+            self.seat_balance[k] -= w
+            if agent.sponsored_now:
+                self.levy_trainees_by_firm_size[agent.firm_size] += w
             fee = o.fee_rm[k]
             self.policy.book("subsidy", q, subsidy * w)
             self.policy.levy_spend[q] += fee * w if agent.sponsored_now else 0.0

@@ -1,0 +1,173 @@
+"""``mcsim compare``: every scenario against the baseline over paired replicates, with a
+briefing report, all in Hydra's run directory (default ``results/compare/<time>``).
+
+Outputs (documented in docs/OUTPUTS_COMPARE.md): ``report.html`` (self-contained),
+``report.md``, ``figures/``, ``tables/*.csv``, ``data/*.parquet``, ``comparison.json``,
+``config.yaml`` and ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import sys
+import time
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from sim.cli import available, compose, explain, fail, hydra_app, preflight
+from sim.config import ConfigError, validate_config
+
+log = logging.getLogger("mcsim.compare")
+
+COMPARE_KEYS = ("scenarios", "replicates", "executor", "workers", "seed")  # not passed on to each run
+# parameters that drive the results most, shown in the report's assumptions section
+ASSUMPTIONS = {
+    "behaviour.asc_enrol": "utility of enrolling at all (sets the overall level of uptake)",
+    "behaviour.money_weight": "weight of net money cost relative to monthly household income",
+    "behaviour.present_bias": "present bias: weight on future benefits (1 = none)",
+    "behaviour.liquidity_share_b40": "largest fee a B40 household can pay out of pocket, share of monthly income",
+    "behaviour.bass_p_annual": "spontaneous awareness per year",
+    "behaviour.bass_q_annual": "awareness from peers per year",
+    "behaviour.initial_awareness": "share aware of micro-credentials in 2025",
+    "behaviour.theta_online": "dislike of online study without digital access",
+    "behaviour.rent_share": "share of a productivity gain paid as wage",
+    "market.trust_prior_mean_accredited": "employers' initial trust in accredited credentials (0-1)",
+    "market.trust_prior_mean_other": "employers' initial trust in other credentials (0-1)",
+    "market.sponsorship_rate_quarter": "levy-registered employees offered sponsored training per quarter",
+}
+ORDER = ("baseline", "b40_voucher", "universal_voucher", "rural_connectivity", "recognition_push",
+         "awareness_campaign", "provider_readiness", "integrated")
+
+SHARED_SECTIONS = ("population", "horizon", "behaviour", "market", "progress", "save_learners")
+_prepared: dict = {}  # set by main() before Hydra starts: run configs composed and validated
+
+
+def scenario_names(requested: list[str], known: list[str]) -> list[str]:
+    """Baseline first, then the requested scenarios (all known ones if none); ConfigError on an unknown name."""
+    for name in requested:
+        if name not in known:
+            raise ConfigError(f"scenarios has unknown scenario {name!r}: available are {', '.join(known)}")
+    chosen = list(dict.fromkeys(requested)) or sorted(known, key=lambda s: (ORDER.index(s) if s in ORDER else 99, s))
+    return ["baseline"] + [s for s in chosen if s != "baseline"]
+
+
+def check_compare(cfg) -> None:
+    from sim.experiment.compare import EXECUTORS
+
+    if cfg.replicates < 2:
+        raise ConfigError(f"replicates={cfg.replicates} is out of range: expected an integer >= 2 (intervals need 2)")
+    if cfg.executor not in EXECUTORS:
+        raise ConfigError(f"executor={cfg.executor!r} is not allowed: expected one of {', '.join(EXECUTORS)}")
+    if cfg.workers is not None and cfg.workers < 1:
+        raise ConfigError(f"workers={cfg.workers} is out of range: expected an integer >= 1 (or null for all cores)")
+
+
+def run_overrides(args: list[str]) -> list[str]:
+    """The overrides that apply to every scenario run (compare-only keys removed)."""
+    from sim.cli import _split_args
+
+    overrides, _ = _split_args(args)
+    return [o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in COMPARE_KEYS]
+
+
+def prepare(args: list[str]) -> tuple:
+    """Compose and validate the comparison and every scenario's run config; exits on bad input."""
+    single = next((a for a in args if a.split("=", 1)[0].lstrip("+~") == "scenario"), None)
+    if single:
+        fail("compare", f"{single} is not a compare key: list scenarios as scenarios=[NAME,...] "
+                        f"(available: {', '.join(available('scenario'))})")
+    cfg = preflight("compare", "compare", args)
+    try:
+        check_compare(cfg)
+        names = scenario_names(list(cfg.scenarios), available("scenario"))
+    except ConfigError as exc:
+        fail("compare", str(exc))
+    shared = run_overrides(args)
+    run_cfgs = {}
+    for name in names:
+        overrides = [*shared, f"scenario={name}"]
+        try:
+            run_cfgs[name] = compose("run", overrides)
+        except Exception as exc:  # noqa: BLE001 - Hydra raises several unrelated types
+            fail("compare", explain(exc, overrides))
+        # compare.yaml's own defaults (e.g. population.n_agents) plus the user's overrides of the
+        # sections no scenario sets; the policy section stays scenario first, then user overrides
+        for section in SHARED_SECTIONS:
+            run_cfgs[name][section] = cfg[section]
+        try:
+            validate_config(run_cfgs[name])
+        except ConfigError as exc:
+            fail("compare", f"scenario {name}: {exc}")
+    return cfg, run_cfgs, shared
+
+
+def reproduce_command(cfg, names: list[str], shared: list[str]) -> str:
+    fixed = [f"scenarios=[{','.join(names)}]", f"replicates={cfg.replicates}", f"seed={cfg.seed}"]
+    rest = [o for o in shared if o.split("=", 1)[0] not in ("population.n_agents", "horizon.quarters")]
+    return " ".join(["mcsim compare", *fixed, f"population.n_agents={cfg.population.n_agents}",
+                     f"horizon.quarters={cfg.horizon.quarters}", *rest])
+
+
+def describe(cfg, run_cfgs: dict, shared: list[str], comparison) -> dict:
+    from sim.store import code_version
+
+    base = run_cfgs["baseline"]
+    runs = comparison.runs
+    persons = float(runs.persons.iloc[0])
+    n_agents = int(runs.n_agents.iloc[0])
+    return {
+        **comparison.meta,
+        "n_agents": n_agents,
+        "persons": persons,
+        "persons_per_agent": persons / n_agents,
+        "quarters": int(base.horizon.quarters),
+        "start_year": int(base.horizon.start_year),
+        "descriptions": {s: c.scenario.description for s, c in run_cfgs.items()},
+        "annual_public_cost_rm": {s: c.scenario.annual_public_cost_rm for s, c in run_cfgs.items()},
+        "assumptions": {f"{k} = {OmegaConf.select(base, k)}": v for k, v in ASSUMPTIONS.items()},
+        "overrides": shared,
+        "reproduce": reproduce_command(cfg, list(run_cfgs), shared),
+        "command": " ".join(["mcsim", *sys.argv[1:]]),
+        "code_version": code_version(),
+        "created": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def task(cfg) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    from sim.experiment import results
+    from sim.experiment.compare import run_comparison
+    from sim.report.build import build_report
+    from sim.store import atomic_write_bytes, manifest, write_json
+
+    run_cfgs, shared = _prepared["run_cfgs"], _prepared["shared"]
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    start = time.perf_counter()
+    comparison = run_comparison(run_cfgs, int(cfg.replicates), int(cfg.seed), cfg.executor, cfg.workers,
+                                progress=bool(cfg.progress))
+    comparison.meta = describe(cfg, run_cfgs, shared, comparison)
+    results.save(out_dir, comparison)
+    config_yaml = OmegaConf.to_yaml(cfg)
+    atomic_write_bytes(out_dir / "config.yaml", config_yaml.encode())
+    report = build_report(out_dir)
+    wall = time.perf_counter() - start
+    write_json(out_dir / "manifest.json", manifest(int(cfg.seed), config_yaml, wall, kind="compare",
+                                                   scenarios=list(run_cfgs), replicates=int(cfg.replicates),
+                                                   n_agents=int(cfg.population.n_agents),
+                                                   executor=cfg.executor))
+    print(f"compared {len(run_cfgs)} scenarios x {cfg.replicates} replicates "
+          f"({cfg.population.n_agents:,} agents, {cfg.horizon.quarters} quarters) in {wall:.0f} s")
+    print(f"report: {report}")
+
+
+def main(args: list[str]) -> None:
+    if not any(a in ("--help", "-h", "--cfg", "-c", "--info", "--hydra-help") for a in args):
+        if any(a in ("-m", "--multirun") for a in args):
+            fail("compare", "--multirun is not supported: a comparison already runs every scenario and replicate")
+        cfg, run_cfgs, shared = prepare(args)
+        _prepared.update(run_cfgs=run_cfgs, shared=shared)
+    hydra_app("compare", "compare", task, args)
+    sys.exit(0)

@@ -1,0 +1,78 @@
+"""``mcsim explore``: serve the explorer page (``sim/app.py``) with Solara, offline.
+
+    mcsim explore [port=8765] [host=127.0.0.1] [allow_remote=false] [n_agents=20000] [seed=1]
+
+The page is unauthenticated, so it binds the loopback address unless a non-loopback ``host``
+comes with ``allow_remote=true``. Every asset is served by this process: the front end from
+the ``solara-assets`` package (Solara's asset proxy serves its local copy, so nothing is
+fetched from a CDN), and telemetry and version checks are switched off.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from pathlib import Path
+
+from sim.cli import fail
+
+DEFAULTS = {"port": "8765", "host": "127.0.0.1", "allow_remote": "false", "n_agents": "20000", "seed": "1"}
+# Solara settings for an offline, private server (read when solara is first imported).
+OFFLINE_ENV = {
+    "SOLARA_ASSETS_PROXY": "True",                # serve front-end assets from this process ...
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",  # ... and send nothing anywhere
+    "SOLARA_THEME_LOADER": "plain",
+}
+
+
+def parse(args: list[str]) -> dict[str, str]:
+    """``key=value`` arguments over DEFAULTS; exits with a one-line error on bad input."""
+    opts = dict(DEFAULTS)
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        if not sep or key not in DEFAULTS:
+            fail("explore", f"{arg!r} is not an option: expected key=value with key one of {', '.join(DEFAULTS)}")
+        opts[key] = value
+    if not opts["port"].isdigit() or not 1 <= int(opts["port"]) <= 65535:
+        fail("explore", f"port={opts['port']} is not allowed: expected an integer from 1 to 65535")
+    if opts["allow_remote"].lower() not in ("true", "false"):
+        fail("explore", f"allow_remote={opts['allow_remote']} is not allowed: expected true or false")
+    if not opts["n_agents"].isdigit() or not 100 <= int(opts["n_agents"]) <= 1_000_000:
+        fail("explore", f"n_agents={opts['n_agents']} is not allowed: expected an integer from 100 to 1000000")
+    if not opts["seed"].isdigit():
+        fail("explore", f"seed={opts['seed']} is not allowed: expected an integer >= 0")
+    if not is_loopback(opts["host"]) and opts["allow_remote"].lower() != "true":
+        fail("explore", f"host={opts['host']} is not a loopback address: the explorer has no login, so it serves "
+                        "only this machine unless you add allow_remote=true")
+    return opts
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost: treated as remote
+
+
+def main(args: list[str]) -> None:
+    opts = parse(args)
+    os.environ.update(OFFLINE_ENV)
+    os.environ["MCSIM_EXPLORE_N_AGENTS"] = opts["n_agents"]
+    os.environ["MCSIM_EXPLORE_SEED"] = opts["seed"]
+    import logging
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+    from solara.__main__ import cli
+
+    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    print(f"mcsim explore: serving http://{opts['host']}:{opts['port']}/ (Ctrl-C stops)", flush=True)
+    cli(["run", app, "--host", opts["host"], "--port", opts["port"], "--production", "--no-open",
+         "--no-check-version", "--log-level", "warning", "--log-level-uvicorn", "warning",
+         "--no-access-log"], standalone_mode=False)
+    sys.exit(0)

@@ -1,0 +1,66 @@
+"""``mcsim validate``: run the validation patterns and write docs/VALIDATION.md with figures."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sim.cli import CONFIG_DIR, fail, hydra_app
+
+ROOT = CONFIG_DIR.parent
+
+
+def replicates_needed(replicates: dict, limit: float = 0.1) -> str:
+    """Smallest replicate count from which every headline's relative half-width stays < limit."""
+    counts = []
+    for rows in replicates.values():
+        k = None
+        for row in rows:
+            if row["relative_half_width"] < limit:
+                k = row["replicates"] if k is None else k
+            else:
+                k = None
+        counts.append(k)
+    if any(k is None for k in counts):
+        return f"more than {max(r[-1]['replicates'] for r in replicates.values())}"
+    return str(max(counts))
+
+
+def validate(n_agents: int, seeds: int, quarters: int, workers: int, doc: Path, progress: bool = True) -> dict:
+    from sim.validation.patterns import evaluate_all, replicate_stability
+    from sim.validation.render import write_validation
+    from sim.validation.runs import run_all
+
+    seed_list = list(range(1, seeds + 1))
+    runs = run_all(seed_list, n_agents, quarters, workers=workers, progress=progress)
+    replicates = replicate_stability(runs)
+    command = "mcsim validate" + ("" if (n_agents, seeds, quarters) == (50000, 10, 40)
+                                  else f" n_agents={n_agents} seeds={seeds} quarters={quarters}")
+    results = {
+        "settings": {"n_agents": n_agents, "seeds": seed_list, "quarters": quarters, "command": command},
+        "patterns": evaluate_all(runs),
+        "replicates": replicates,
+        "replicates_needed": replicates_needed(replicates),
+    }
+    write_validation(results, doc)
+    return results
+
+
+def task(cfg) -> None:
+    for key, lo in (("n_agents", 100), ("seeds", 3), ("quarters", 32), ("workers", 1)):
+        value = cfg[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < lo:
+            fail("validate", f"{key}={value!r} is not allowed: expected an integer >= {lo}")
+    doc = Path(cfg.doc)
+    doc = doc if doc.is_absolute() else ROOT / doc
+    results = validate(cfg.n_agents, cfg.seeds, cfg.quarters, cfg.workers, doc)
+    passed = sum(r["passed"] for r in results["patterns"])
+    for r in results["patterns"]:
+        print(f"  {'pass' if r['passed'] else 'MISS'}  {r['title']}: {r['mean']:.4g} "
+              f"({r['ci'][0]:.4g} to {r['ci'][1]:.4g})")
+    print(f"{passed} of {len(results['patterns'])} patterns pass; wrote {doc}")
+
+
+def main(args: list[str]) -> None:
+    hydra_app("validate", "validate", task, args)
+    sys.exit(0)

@@ -1,0 +1,338 @@
+"""The briefing report as a list of blocks, every sentence and cell generated from the tables.
+
+Blocks are tuples rendered by ``sim.report.markdown`` and ``sim.report.html``:
+``("h1"|"h2"|"h3"|"p", text)``, ``("ul", [text, ...])``, ``("table", header, rows, caption)``,
+``("figure", name, title)``, ``("code", text)``. Text may hold ``**bold**``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.effects import BASELINE
+from sim.report.style import label, num, pct, persons, pp, rm, rm_million
+
+LEVEL = "95% CI"
+
+
+def _ok(x) -> bool:
+    return x is not None and not (isinstance(x, float) and math.isnan(x))
+
+
+def effect(effects: pd.DataFrame, scenario: str, outcome: str, group: str = "all") -> pd.Series:
+    t = effects[(effects.scenario == scenario) & (effects.outcome == outcome) & (effects.group == group)]
+    return t.iloc[0]
+
+
+def ci_text(lo, hi, fmt) -> str:
+    return f"{LEVEL} {fmt(lo)} to {fmt(hi)}" if _ok(lo) and _ok(hi) else "interval not available"
+
+
+def ci_short(lo, hi, fmt) -> str:
+    return f"[{fmt(lo)}, {fmt(hi)}]" if _ok(lo) and _ok(hi) else ""
+
+
+def pp_change(row) -> str:
+    """'+9.3 [+8.7, +9.9]' for a difference of shares, in percentage points, with its 95% CI."""
+    return f"{pp(row.difference)} {ci_short(row.difference_ci_low, row.difference_ci_high, pp)}"
+
+
+def level_text(row, fmt=pct) -> str:
+    return f"{fmt(row['mean'])} {ci_short(row.ci_low, row.ci_high, fmt)}"
+
+
+def significant(lo, hi) -> bool:
+    return _ok(lo) and _ok(hi) and (lo > 0 or hi < 0)
+
+
+def _verb(row, what: str) -> str:
+    if not significant(row.difference_ci_low, row.difference_ci_high):
+        return f"does not measurably change {what} ({pp(row.difference)} percentage points, " \
+               f"{ci_text(row.difference_ci_low, row.difference_ci_high, pp)})"
+    verb = "raises" if row.difference > 0 else "lowers"
+    return f"{verb} {what} by {pp(abs(row.difference) if verb == 'raises' else -row.difference).lstrip('+')} " \
+           f"percentage points ({ci_text(row.difference_ci_low, row.difference_ci_high, pp)})"
+
+
+def _cost_clause(ce_row, suffix: str, who: str) -> str:
+    cost = ce_row[f"cost_per_additional_completer{suffix}_rm"]
+    if not _ok(cost):
+        return f"with no measurable gain in {who}completers to put a cost on"
+    lo, hi = ce_row[f"cost_per_additional_completer{suffix}_rm_ci_low"], ce_row[f"cost_per_additional_completer{suffix}_rm_ci_high"]
+    return f"at {rm(cost)} per additional {who}completer ({ci_text(lo, hi, rm)})"
+
+
+def _completers_clause(row) -> str:
+    lo, hi = row.additional_completers_ci_low, row.additional_completers_ci_high
+    interval = ci_text(lo, hi, persons)
+    if significant(lo, hi) and row.additional_completers > 0:
+        return f"In all it adds {persons(row.additional_completers)} completers ({interval})"
+    if significant(lo, hi):
+        return f"In all it loses {persons(-row.additional_completers)} completers ({interval})"
+    return f"In all the number of completers does not change measurably ({persons(row.additional_completers)}, {interval})"
+
+
+# --------------------------------------------------------------------------- sections
+def executive_summary(t: dict, meta: dict) -> list:
+    e, ce, cf = t["effects"], t["cost_effectiveness"].set_index("scenario"), t["counterfactuals"]
+    others = [s for s in meta["scenarios"] if s != BASELINE]
+    base_b40 = effect(e, BASELINE, "uptake_by_income", "B40")
+    base_all = effect(e, BASELINE, "uptake_rate")
+    years = meta["quarters"] / 4
+    blocks = [("p", f"Compared with doing nothing new (the baseline), each option below was simulated "
+                    f"{meta['replicates']} times over {years:g} years ({meta['start_year']} to "
+                    f"{meta['start_year'] + math.ceil(years) - 1}) for the {meta['persons'] / 1e6:.1f} million "
+                    f"Malaysian citizens aged 18 to 64. In the baseline {pct(base_all['mean'])} of adults take up a "
+                    f"micro-credential by the end, and {pct(base_b40['mean'])} of B40 adults.")]
+    ranked = sorted(others, key=lambda s: -effect(e, s, "uptake_by_income", "B40").difference)
+    if ranked:
+        top = effect(e, ranked[0], "uptake_by_income", "B40")
+        costs = ce.cost_per_additional_completer_rm.dropna()
+        line = (f"**Bottom line.** Largest gain for B40 adults: the {label(ranked[0])} "
+                f"({pp(top.difference)} percentage points).")
+        if len(costs):
+            cheapest = costs.idxmin()
+            line += (f" Lowest public cost per additional completer: the {label(cheapest)} "
+                     f"({rm(costs[cheapest])}).")
+        blocks.append(("p", line))
+    items = []
+    for s in ranked:
+        b40 = effect(e, s, "uptake_by_income", "B40")
+        row = ce.loc[s]
+        sentence = (f"The **{label(s)}** {_verb(b40, 'B40 uptake')} {_cost_clause(row, '_b40', 'B40 ')}. "
+                    f"{_completers_clause(row)} for {rm_million(row.incremental_spend_rm)} of public money over "
+                    f"{years:g} years, {_cost_clause(row, '', '')}.")
+        dw = cf[(cf.scenario == s) & (cf.measure == "deadweight")]
+        if len(dw) and _ok(dw.iloc[0]["mean"]):
+            d = dw.iloc[0]
+            sentence += (f" Of the adults it subsidised, {pct(d['mean'])} ({ci_text(d.ci_low, d.ci_high, pct)}) "
+                         f"would have enrolled without the subsidy (deadweight).")
+        items.append(sentence)
+    blocks.append(("ul", items))
+    front = [label(s) for s in ce.index if ce.loc[s, "frontier"] == "frontier"]
+    dominated = [f"{label(s)} ({ce.loc[s, 'frontier']})" for s in ce.index if ce.loc[s, "frontier"] not in
+                 ("frontier", "undefined")]
+    if front:
+        text = f"On cost against additional completers, the efficient options are: {', '.join(front)}."
+        if dominated:
+            text += (f" Not efficient: {', '.join(dominated)}; another option, or a mix of two, buys more "
+                     f"completers for the same money.")
+        blocks.append(("p", text))
+    ratio = effect(e, BASELINE, "rate_ratio_b40_t20")
+    best = max(others, key=lambda s: effect(e, s, "rate_ratio_b40_t20")["mean"]) if others else None
+    if best:
+        blocks.append(("p", f"Equity: for every 100 T20 adults who take up a micro-credential, "
+                            f"{100 * ratio['mean']:.0f} B40 adults do in the baseline "
+                            f"(B40/T20 ratio {num(ratio['mean'])}); the {label(best)} moves the ratio to "
+                            f"{num(effect(e, best, 'rate_ratio_b40_t20')['mean'])}."))
+    pairing = t["pairing"]
+    up = pairing[(pairing.outcome == "uptake_rate") & (pairing.group == "all")]
+    if len(up) and up.variance_ratio.notna().any():
+        factor = float(np.nanmedian(1 / up.variance_ratio.replace(0, np.nan)))
+        if _ok(factor):
+            blocks.append(("p", f"How sure: every option was run on the same {meta['replicates']} simulated "
+                                f"populations as the baseline, so differences reflect the policy rather than "
+                                f"chance. This pairing makes the effect on uptake about {factor:,.0f} times "
+                                f"more precise (in variance) than comparing independent runs. Intervals are "
+                                f"95% confidence intervals over replicates."))
+    return blocks
+
+
+def outcome_tables(t: dict, meta: dict) -> list:
+    e, ce = t["effects"], t["cost_effectiveness"].set_index("scenario")
+    header = ["Scenario", "Uptake, all adults", "B40 uptake", "Rural uptake", "Completion rate",
+              "Credential holders", "Employer trust"]
+    rows = []
+    for s in meta["scenarios"]:
+        rows.append([label(s)] + [level_text(effect(e, s, o, g)) for o, g in
+                                  (("uptake_rate", "all"), ("uptake_by_income", "B40"),
+                                   ("uptake_by_location", "rural"), ("completion_rate", "all"),
+                                   ("credential_holders_rate", "all"))]
+                    + [level_text(effect(e, s, "employer_trust_mean"), num)])
+    levels = ("table", header, rows, f"Levels at the end of the horizon: mean over replicates [{LEVEL}]. "
+                                     "Uptake: share of adults who ever enrolled.")
+    header2 = ["Scenario", "Uptake (pp)", "B40 uptake (pp)", "Rural uptake (pp)", "Completion rate (pp)",
+               "Additional completers", "Public spend"]
+    rows2 = []
+    for s in meta["scenarios"]:
+        if s == BASELINE:
+            continue
+        row = ce.loc[s]
+        rows2.append([label(s)] + [pp_change(effect(e, s, o, g)) for o, g in
+                                   (("uptake_rate", "all"), ("uptake_by_income", "B40"),
+                                    ("uptake_by_location", "rural"), ("completion_rate", "all"))]
+                     + [f"{persons(row.additional_completers)} {ci_short(row.additional_completers_ci_low, row.additional_completers_ci_high, persons)}",
+                        rm_million(row.incremental_spend_rm)])
+    changes = ("table", header2, rows2, f"Change from the baseline, paired by seed [{LEVEL}]. pp: percentage points; additional completers "
+                                     "in persons; public spend over the horizon.")
+    return [("h2", "Outcomes"), levels, changes, ("figure", "uptake_over_time", None)]
+
+
+def counterfactual_section(t: dict, meta: dict) -> list:
+    cf = t["counterfactuals"].set_index(["scenario", "measure"])
+    who = t["who_completes"]
+    header = ["Scenario", "Newly enrolled", "Displaced", "Additional completers", "Subsidised", "Deadweight"]
+    rows = []
+    for s in meta["scenarios"]:
+        if s == BASELINE:
+            continue
+        m = lambda k: cf.loc[(s, k), "mean"]  # noqa: E731
+        rows.append([label(s), persons(m("induced_enrollees")), persons(m("displaced_enrollees")),
+                     persons(m("additional_completers")), persons(m("subsidised_persons")), pct(m("deadweight"))])
+    groups = [("income", "B40"), ("income", "M40"), ("income", "T20"), ("location", "rural"), ("sex", "female"),
+              ("labour_status", "unemployed"), ("labour_status", "outside")]
+    header2 = ["Scenario"] + [f"{g} (%)" if d != "labour_status" else f"{g} at start (%)" for d, g in groups]
+    rows2 = []
+    for s in meta["scenarios"]:
+        if s == BASELINE:
+            continue
+        w = who[who.scenario == s].set_index(["dimension", "group"])
+        rows2.append([label(s)] + [pct(w.loc[k, "share_of_additional_completers"], 0) for k in groups])
+    return [
+        ("h2", "Who gains: exact counterfactuals"),
+        ("p", "Each simulated person exists in both the scenario run and the baseline run with the same seed, "
+              "so the report can say exactly who enrolled or completed because of the policy. Newly enrolled: "
+              "enrolled under the scenario but not in the baseline; displaced: enrolled in the baseline but "
+              "not under the scenario (for example crowded out of seats); deadweight: share of subsidised "
+              "adults who would have enrolled anyway. Persons, national totals over the horizon, mean over "
+              "replicates."),
+        ("table", header, rows, "Counterfactual enrolment and completion (persons)."),
+        ("table", header2, rows2, "Who the additional completers are: share of the net additional completers in "
+                                  "each group (income and location shares each sum to 100%)."),
+    ]
+
+
+def equity_section(t: dict, meta: dict) -> list:
+    e = t["effects"]
+    header = ["Scenario", "B40 / T20", "Rural / urban", "Female / male", "Concentration index"]
+    rows = [[label(s)] + [level_text(effect(e, s, o), lambda x: num(x, 2)) for o in
+                          ("rate_ratio_b40_t20", "rate_ratio_rural_urban", "rate_ratio_female_male")]
+            + [level_text(effect(e, s, "concentration_index"), lambda x: num(x, 3))] for s in meta["scenarios"]]
+    return [
+        ("h2", "Equity: who takes part"),
+        ("p", "Ratios of uptake rates (1 means parity); the concentration index measures how uptake is "
+              "concentrated by household income (0 equal, positive favours the better-off, negative the "
+              "worse-off)."),
+        ("table", header, rows, f"Equity of uptake: mean over replicates [{LEVEL}]."),
+        ("figure", "uptake_by_group", None), ("figure", "equity_ratios", None),
+        ("figure", "concentration_indices", None),
+    ]
+
+
+def cost_section(t: dict, meta: dict) -> list:
+    ce = t["cost_effectiveness"].set_index("scenario")
+    spend = t["spend_by_lever"].set_index(["scenario", "measure"])
+    inc = t["benefit_incidence"].set_index(["scenario", "measure"])
+    levers = ["subsidy", "connectivity", "recognition", "awareness", "readiness"]
+    others = [s for s in meta["scenarios"] if s != BASELINE]
+    header = ["Scenario"] + [lv.capitalize() for lv in levers] + ["Total"]
+    rows = [[label(s)] + [f"{spend.loc[(s, f'public_spend_rm.{lv}'), 'mean'] / 1e6:,.1f}" for lv in levers]
+            + [f"{spend.loc[(s, 'public_spend_rm'), 'mean'] / 1e6:,.1f}"] for s in others]
+    header2 = ["Scenario", "RM per additional completer", "per additional B40 completer",
+               "per additional rural completer", "Frontier"]
+
+    def cost(s, suffix):
+        r = ce.loc[s]
+        c = r[f"cost_per_additional_completer{suffix}_rm"]
+        lo, hi = r[f"cost_per_additional_completer{suffix}_rm_ci_low"], r[f"cost_per_additional_completer{suffix}_rm_ci_high"]
+        if not _ok(c):
+            return "no measurable gain"
+        return f"{rm(c)} {ci_short(lo, hi, rm)}" if _ok(lo) else f"{rm(c)} [interval unbounded]"
+
+    rows2 = [[label(s), cost(s, ""), cost(s, "_b40"), cost(s, "_rural"), ce.loc[s, "frontier"]] for s in others]
+    header3 = ["Scenario", "Subsidy to B40", "Subsidy to rural", "Additional completers who are B40",
+               "Additional completers who are rural"]
+
+    def share(s, m):
+        return pct(inc.loc[(s, m), "mean"]) if (s, m) in inc.index else "n/a"
+
+    rows3 = [[label(s)] + [share(s, m) for m in ("subsidy_share_b40", "subsidy_share_rural",
+                                                 "additional_completers_share_b40",
+                                                 "additional_completers_share_rural")] for s in others]
+    return [
+        ("h2", "Cost and cost-effectiveness"),
+        ("table", header, rows, f"Public spend by lever over the horizon (RM million, national, mean over "
+                                f"replicates)."),
+        ("table", header2, rows2, f"Cost per additional completer: additional public spend over additional "
+                                  f"completers (ratio of means [delta-method {LEVEL}]; unbounded when the gain "
+                                  f"may be zero). Frontier: efficient, dominated, or beaten by a mix of two "
+                                  f"options (extended dominance)."),
+        ("figure", "cost_effectiveness", None),
+        ("table", header3, rows3, "Benefit incidence: shares of subsidy spending and of additional completers "
+                                  "reaching B40 and rural adults (n/a: no subsidy)."),
+    ]
+
+
+def other_figures(t: dict, meta: dict) -> list:
+    return [("h2", "Recognition and digital access"),
+            ("figure", "employer_trust", None), ("figure", "online_completion_by_connectivity", None)]
+
+
+def pairing_section(t: dict, meta: dict) -> list:
+    p = t["pairing"]
+    header = ["Scenario", "Outcome", "Variance, paired", "Variance, unpaired", "Ratio"]
+    rows = [[label(r.scenario), r.outcome + ("" if r.group == "all" else f" ({r.group})"), f"{r.var_paired:.3g}",
+             f"{r.var_unpaired:.3g}", num(r.variance_ratio, 3)] for r in p.itertuples()
+            if r.outcome in ("uptake_rate", "uptake_by_income")]
+    return [("h2", "How sure are we"),
+            ("p", "Variance over replicates of the scenario-minus-baseline difference when runs are paired by seed "
+                  "(common random numbers), against the variance if the two runs were independent. A ratio "
+                  "below 1 means pairing sharpened the estimate. All outcomes are in tables/pairing.csv."),
+            ("table", header, rows, "Paired versus unpaired variance of differences in uptake.")]
+
+
+def method_section(t: dict, meta: dict) -> list:
+    seeds = meta["seeds"]
+    return [
+        ("h2", "Method"),
+        ("ul", [
+            f"Agent-based model (mcsim): {meta['n_agents']:,} learner agents, each standing for "
+            f"{meta['persons_per_agent']:,.0f} persons ({meta['persons'] / 1e6:.2f} million citizens aged 18-64), "
+            f"with providers and employers as agents; one step is a quarter, {meta['quarters']} quarters from "
+            f"{meta['start_year']}Q1.",
+            f"{meta['replicates']} replicates per scenario with seeds {seeds[0]} to {seeds[-1]}. Replicate i of every "
+            f"scenario uses the same seed: the same simulated population and the same random draws "
+            f"(common random numbers), so scenario and baseline differ only through the policy.",
+            "Levels: mean over replicates with a Student-t 95% interval. Effects: mean of the per-seed "
+            "differences from the baseline, with a paired Student-t 95% interval.",
+            "Counterfactuals: person by person between the scenario run and the baseline run of the same seed.",
+            "Costs: public spend at national scale booked by lever; cost per additional completer is the "
+            "ratio of mean additional spend to mean additional completers.",
+            f"Executor: {meta.get('executor', 'serial')}; numbers are identical on every executor. "
+            f"Code version {meta.get('code_version', '?')}; run on {meta.get('created', '?')}.",
+        ]),
+    ]
+
+
+def assumptions_section(t: dict, meta: dict) -> list:
+    items = [f"{k} = {v}" for k, v in meta.get("assumptions", {}).items()]
+    scen = [f"**{label(s)}**: {meta.get('descriptions', {}).get(s, '').strip()}" for s in meta["scenarios"]]
+    return [("h2", "Assumptions that drive the results"),
+            ("p", "Uncertain behavioural and market parameters with most influence on the results (values "
+                  "used here; ranges and sources in docs/ODD.md):"),
+            ("ul", items), ("h3", "Scenarios"), ("ul", scen)]
+
+
+def reproduce_section(t: dict, meta: dict) -> list:
+    return [("h2", "Reproduce"),
+            ("p", "This command re-runs the comparison and produces the same numbers:"),
+            ("code", meta.get("reproduce", "")),
+            ("p", "Rebuild this report from the stored results without re-running: "
+                  "`mcsim report PATH`. Files: tables/*.csv, data/*.parquet, figures/*.png|svg|pdf, "
+                  "manifest.json (see docs/OUTPUTS_COMPARE.md).")]
+
+
+def build(tables: dict, meta: dict) -> list:
+    """The whole report, in reading order."""
+    blocks = [("h1", "Micro-credentials in Malaysia: what each policy option buys"),
+              ("p", f"Scenario comparison with mcsim, {meta.get('created', '')}. "
+                    f"{len(meta['scenarios'])} scenarios, {meta['replicates']} replicates each."),
+              ("h2", "Executive summary")]
+    blocks += executive_summary(tables, meta)
+    for section in (outcome_tables, counterfactual_section, equity_section, cost_section, other_figures,
+                    pairing_section, method_section, assumptions_section, reproduce_section):
+        blocks += section(tables, meta)
+    return blocks

@@ -1,0 +1,103 @@
+"""Analytic checks of the behavioural rules (sim.rules) against closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim import rules
+from sim.rng import Streams
+
+
+def _se(p: float, n: int) -> float:
+    return float(np.sqrt(p * (1 - p) / n))
+
+
+def test_awareness_on_complete_graph_follows_discrete_bass_curve():
+    # On a complete graph every learner's peer share is the population share, so the share
+    # aware follows F' = F + (1 - F)(p + q F) (discrete Bass), up to sampling noise.
+    n, p, q, quarters = 200_000, 0.01, 0.12, 24
+    stream = Streams(7).keyed("awareness")
+    ids = np.arange(n)
+    aware = np.zeros(n, dtype=bool)
+    f = 0.0
+    for t in range(quarters):
+        share = aware.mean()
+        hazard = rules.awareness_probability(p, q, 0.0, 0.0, np.full(n, share))
+        aware |= stream.uniform(ids, t) < hazard
+        f = f + (1 - f) * (p + q * f)
+        # Noise accumulates through the feedback; 6 binomial SEs bounds it comfortably at n = 2e5.
+        assert abs(aware.mean() - f) < 6 * _se(f, n) + 1e-9, (t, aware.mean(), f)
+    assert 0.5 < f < 1.0  # the curve went through its S-shape
+
+
+def test_peer_share_on_complete_graph_equals_share_of_others():
+    n = 50
+    peers = np.array([[j for j in range(n) if j != i] for i in range(n)], dtype=np.int32)
+    enrolled = np.zeros(n, dtype=bool)
+    enrolled[:10] = True
+    share = rules.peer_share(peers, enrolled)
+    assert np.allclose(share[:10], 9 / 49)
+    assert np.allclose(share[10:], 10 / 49)
+
+
+def test_logit_choice_frequencies_match_closed_form_shares():
+    n = 200_000
+    utility = np.tile(np.array([[0.5, -1.0, 0.0]]), (n, 1))
+    stream = Streams(3).keyed("choice")
+    ids = np.arange(n)
+    gumbel = np.stack([stream.gumbel(ids, 0, j) for j in range(4)], axis=1)
+    chosen = rules.logit_choice(utility, gumbel)
+    shares = rules.logit_shares(utility[:1])[0]
+    for column, expected in enumerate(shares):
+        observed = np.mean(chosen == column - 1)
+        assert abs(observed - expected) < 4 * _se(expected, n), (column, observed, expected)
+
+
+def test_infeasible_offers_are_never_chosen():
+    utility = np.array([[-np.inf, 2.0], [-np.inf, -np.inf]])
+    gumbel = Streams(1).keyed("x").gumbel(np.arange(6), 0).reshape(2, 3)
+    chosen = rules.logit_choice(utility, gumbel)
+    assert chosen[0] in (-1, 1)
+    assert chosen[1] == -1
+
+
+def test_beta_update_without_forgetting_adds_counts():
+    a, b = 6.0, 4.0
+    for s, f in [(3, 1), (0, 2), (5, 5)]:
+        a, b = rules.beta_update(a, b, s, f, 1.0)
+    assert (a, b) == (14.0, 12.0)
+    assert rules.trust(a, b) == 14 / 26
+
+
+def test_beta_update_with_forgetting_converges_to_observed_success_rate():
+    # With forgetting lambda and s successes, f failures each quarter, alpha -> s/(1-lambda).
+    a, b, lam = 6.0, 4.0, 0.9
+    for _ in range(400):
+        a, b = rules.beta_update(a, b, 1.0, 3.0, lam)
+    assert np.isclose(a, 1.0 / (1 - lam)) and np.isclose(b, 3.0 / (1 - lam))
+    assert np.isclose(rules.trust(a, b), 0.25)
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.floats(0.1, 5.0)), min_size=1, max_size=60),
+       st.lists(st.floats(0.0, 20.0), min_size=4, max_size=4), st.integers(0, 10_000))
+def test_rationing_never_exceeds_capacity_and_serves_in_priority_order(claims, capacity, seed):
+    group = np.array([g for g, _ in claims])
+    amount = np.array([a for _, a in claims])
+    priority = np.random.default_rng(seed).random(len(claims))
+    served = rules.ration_by_priority(group, amount, priority, np.array(capacity))
+    for g in range(4):
+        in_group = group == g
+        assert amount[in_group & served].sum() <= capacity[g] + 1e-9
+        # Everyone served in a group comes before (in priority) the first one refused.
+        refused = in_group & ~served
+        if refused.any() and (in_group & served).any():
+            first_refused = priority[refused].min()
+            before = in_group & (priority < first_refused)
+            assert served[before].all()
+
+
+def test_expected_completion_of_two_quarter_course():
+    assert np.isclose(rules.expected_completion(0.2, 0.5, 2), 0.8 * 0.9)
+    assert np.isclose(rules.expected_completion(0.2, 0.5, 1), 0.8)

@@ -1,0 +1,39 @@
+"""Named scenarios: each composes, describes itself, and states an annual public cost equal
+to the sum of its lever budgets."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.cli import available, compose
+from sim.policy import POTS
+
+NAMED = ["baseline", "b40_voucher", "universal_voucher", "rural_connectivity", "recognition_push",
+         "awareness_campaign", "provider_readiness", "integrated"]
+
+
+def test_all_named_scenarios_exist():
+    assert set(NAMED) <= set(available("scenario"))
+
+
+@pytest.mark.parametrize("name", NAMED)
+def test_scenario_states_its_cost_as_the_sum_of_its_budgets(name):
+    cfg = compose("run", [f"scenario={name}"])
+    assert cfg.scenario.name == name
+    assert len(cfg.scenario.description.split()) >= 30
+    budgets = 0.0
+    for pot, (lever, key) in POTS.items():
+        node = cfg.policy[lever]
+        if node.enabled:
+            budgets += float(node[key]) if key else 0.0
+    lever = cfg.policy.connectivity
+    if lever.enabled:
+        budgets += lever.access_centres * lever.centre_cost_rm_per_year
+    assert budgets == pytest.approx(cfg.scenario.annual_public_cost_rm)
+
+
+def test_voucher_pair_has_equal_budgets():
+    b40 = compose("run", ["scenario=b40_voucher"]).policy.subsidy
+    universal = compose("run", ["scenario=universal_voucher"]).policy.subsidy
+    assert b40.annual_budget_rm == universal.annual_budget_rm
+    assert list(b40.targeting) == ["B40"] and list(universal.targeting) == []

@@ -1,0 +1,30 @@
+"""Every behavioural and market parameter is visible: listed in configs/uncertainties.yaml
+with a range that contains its default and a stated basis."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim.config.schema import BehaviourConfig, MarketConfig
+
+TABLE = yaml.safe_load((Path(__file__).resolve().parent.parent / "configs" / "uncertainties.yaml").read_text())
+
+
+@pytest.mark.parametrize("section,schema", [("behaviour", BehaviourConfig), ("market", MarketConfig)])
+def test_every_parameter_has_a_range_containing_its_default_and_a_basis(section, schema):
+    defaults = schema()
+    for f in fields(schema):
+        value = getattr(defaults, f.name)
+        if f.name == "providers_per_type":
+            continue  # counts of agents, documented with the provider profiles in docs/DATA.md
+        entry = TABLE[section].get(f.name)
+        assert entry is not None, f"{section}.{f.name} missing from configs/uncertainties.yaml"
+        lo, hi = entry["range"]
+        assert entry["basis"].strip()
+        values = value if entry.get("each") else [value]
+        for v in values:
+            assert lo <= v <= hi, f"{section}.{f.name}={v} outside its range [{lo}, {hi}]"
