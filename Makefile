@@ -22,7 +22,7 @@ run: $(STAMP)
 	$(BIN)/mcsim compare
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 2
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -15,15 +15,17 @@ Design, chosen to fit this file's CI share (about 4 minutes on the 2-core machin
 * A run-for-run check: with the same seed and population both draw the same keyed random
   numbers, so their outcomes agree to floating-point rounding (float32 state in the fast
   model vs Python floats here).
-The docking tests share one set of runs; they form one xdist group (``--dist loadgroup``).
+The docking tests share one set of runs, computed once per session (see ``runs``).
 """
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
+from filelock import FileLock
 from scipy import stats
 
 from sim.cli import compose
@@ -56,9 +58,25 @@ def _outcomes(record) -> dict[str, float]:
     return {name: float(get(record.outcomes)) for name, get in OUTCOMES.items()}
 
 
-@pytest.fixture(scope="module")
-def runs() -> dict:
-    """{(implementation, scenario): {outcome: array over seeds}}."""
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory, worker_id) -> dict:
+    """{(implementation, scenario): {outcome: array over seeds}}, computed once per test
+    session even under pytest-xdist: the first worker to need it computes it under a file
+    lock and stores it; the others read the stored copy."""
+    if worker_id == "master":
+        return _runs()
+    shared = tmp_path_factory.getbasetemp().parent / "docking_runs.json"
+    with FileLock(str(shared) + ".lock"):
+        if shared.is_file():
+            stored = json.loads(shared.read_text())
+            return {tuple(key.split("/")): {k: np.array(v) for k, v in value.items()} for key, value in stored.items()}
+        out = _runs()
+        shared.write_text(json.dumps({"/".join(key): {k: v.tolist() for k, v in value.items()}
+                                      for key, value in out.items()}))
+        return out
+
+
+def _runs() -> dict:
     out = {}
     for scenario in SCENARIOS:
         for impl, seeds, run in (("fast", FAST_SEEDS, lambda c: run_scenario(c, keep_learners=False)),
