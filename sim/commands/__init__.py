@@ -9,4 +9,16 @@ def _run(args):
     main(args)
 
 
-COMMANDS = {"run": _run}
+def _sensitivity(args):
+    from sim.commands.sensitivity import main
+
+    main(args)
+
+
+def _calibrate(args):
+    from sim.commands.calibrate import main
+
+    main(args)
+
+
+COMMANDS = {"run": _run, "sensitivity": _sensitivity, "calibrate": _calibrate}
