@@ -12,6 +12,7 @@ OmegaConf nodes in the model's inner loops. Results are identical (tested).
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable
@@ -114,6 +115,12 @@ def outcome_columns(record) -> dict[str, float]:
     return flatten(record.outcomes)
 
 
+def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """Worker processes for model runs ("spawn": safe from a multi-threaded parent)."""
+    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+                               mp_context=multiprocessing.get_context("spawn"))
+
+
 def _run_one(job):
     import logging
 
@@ -127,23 +134,34 @@ def _run_one(job):
 
 
 def run_jobs(configs: list[Node], extract=outcome_columns, workers: int | None = None,
-             progress: bool = True, desc: str = "runs") -> list[dict]:
-    """Run each configuration once; returns ``extract(record)`` per configuration, in order."""
+             progress: bool = True, desc: str = "runs", pool=None) -> list[dict]:
+    """Run each configuration once; returns ``extract(record)`` per configuration, in order
+    (``extract`` may be a list: one function per configuration).
+
+    ``pool`` (a ``ProcessPoolExecutor``) is reused when given, so workers keep their loaded
+    data between batches; otherwise a pool of ``workers`` processes lives for this call.
+    """
     workers = workers or min(len(configs), os.cpu_count() or 1)
-    jobs = [(c, extract) for c in configs]
+    extracts = extract if isinstance(extract, list) else [extract] * len(configs)
+    jobs = list(zip(configs, extracts))
     with tqdm(total=len(jobs), desc=desc, unit="run", disable=not progress, leave=False) as bar:
-        if workers <= 1:
+        if pool is None and workers <= 1:
             out = []
             for job in jobs:
                 out.append(_run_one(job))
                 bar.update(1)
             return out
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        own = pool is None
+        pool = pool or process_pool(workers)
+        try:
             out = []
             for result in pool.map(_run_one, jobs, chunksize=1):
                 out.append(result)
                 bar.update(1)
             return out
+        finally:
+            if own:
+                pool.shutdown()
 
 
 def base_config(overrides: Iterable[str]) -> Node:
