@@ -15,7 +15,7 @@ Given runs (rows) with input columns X and a yes/no condition y (say, "B40 uptak
   large loss of coverage, and with noisy outcomes the last boxes only fit noise). Pass
   ``choose="density"`` for the first box within ``density_tolerance`` of the densest.
 * **Pasting**: widen the chosen box again, one side at a time by ``alpha`` of its runs,
-  while that raises the density (peeling is greedy and may have cut too much).
+  while that does not lower the density (peeling is greedy and may have cut too much).
 
 **Coverage** = share of all runs meeting the condition that lie in the box;
 **density** = share of the runs in the box that meet it; **support** = share of all runs in
@@ -146,7 +146,7 @@ def prim(X: pd.DataFrame, y, alpha: float = 0.05, min_support: float = 0.05,
 
 
 def _paste(A, y, lo, hi, alpha):
-    """Widen one side at a time by about ``alpha`` of the box's runs while density rises."""
+    """Widen one side at a time by about ``alpha`` of the box's runs while density holds."""
     while True:
         inside = _inside(A, lo, hi)
         _, density, _ = _stats(inside, y)
@@ -166,7 +166,8 @@ def _paste(A, y, lo, hi, alpha):
                 else:
                     thi[j] = new
                 _, d, _ = _stats(_inside(A, tlo, thi), y)
-                if d > density and (best is None or d > best[0]):
+                # keep widening while density does not fall (a pure box stays pure: coverage grows)
+                if d >= density and (best is None or d > best[0]):
                     best = (d, tlo, thi)
         if best is None:
             return lo, hi
