@@ -114,8 +114,8 @@ def _keys_of(parent: str) -> list[str]:
 def _split_args(args: list[str]) -> tuple[list[str], bool]:
     """Config overrides among Hydra's own arguments, and whether this is a multirun."""
     multirun = any(a in ("-m", "--multirun") for a in args)
-    overrides = [a for a in args if not a.startswith("-") and not a.startswith("hydra.")
-                 and not a.startswith("hydra/") and "=" in a]
+    overrides = [a for a in args if not a.startswith("-") and "=" in a
+                 and not a.lstrip("+~").startswith(("hydra.", "hydra/"))]
     return overrides, multirun
 
 

@@ -9,6 +9,18 @@ def _run(args):
     main(args)
 
 
+def _experiment(args):
+    from sim.commands.experiment import main
+
+    main(args)
+
+
+def _collect(args):
+    from sim.commands.collect import main
+
+    main(args)
+
+
 def _sensitivity(args):
     from sim.commands.sensitivity import main
 
@@ -21,4 +33,5 @@ def _calibrate(args):
     main(args)
 
 
-COMMANDS = {"run": _run, "sensitivity": _sensitivity, "calibrate": _calibrate}
+COMMANDS = {"run": _run, "experiment": _experiment, "collect": _collect, "sensitivity": _sensitivity,
+            "calibrate": _calibrate}

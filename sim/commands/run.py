@@ -57,6 +57,7 @@ def task(cfg) -> None:
 
     from sim.run import run_scenario
 
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # also in joblib/Ray launcher workers
     try:
         validate_config(cfg)
     except ConfigError as exc:

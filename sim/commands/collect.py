@@ -1,0 +1,47 @@
+"""``mcsim collect SWEEP_DIR [outcome=uptake_rate] [out=DIR]``: a Hydra multirun as one table.
+
+Writes ``sweep.parquet`` and ``sweep.csv`` (one row per job: override keys, then flattened
+outcomes) and one heat map per pair of swept keys (the outcome's mean over the other keys and
+seeds; a line chart when only one key was swept) into SWEEP_DIR (or ``out``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sim.cli import fail
+
+
+def main(args: list[str]) -> None:
+    from sim.experiment.collect import CollectError, collect_table, heat_maps, swept_keys
+    from sim.store import write_parquet
+
+    if any(a in ("-h", "--help") for a in args):
+        print(__doc__)
+        sys.exit(0)
+    paths = [a for a in args if "=" not in a]
+    options = dict(a.split("=", 1) for a in args if "=" in a)
+    unknown = [k for k in options if k not in ("outcome", "out")]
+    if unknown:
+        fail("collect", f"unknown option {unknown[0]!r}: allowed are outcome, out")
+    if len(paths) != 1:
+        fail("collect", "give one sweep folder: mcsim collect results/multirun/<time> [outcome=NAME] [out=DIR]")
+    try:
+        table, outcome_columns, unfinished = collect_table(paths[0])
+    except CollectError as exc:
+        fail("collect", str(exc))
+    if table.empty:
+        fail("collect", f"{paths[0]} has no finished jobs (no summary.json)")
+    outcome = options.get("outcome", "uptake_rate")
+    if outcome not in outcome_columns:
+        fail("collect", f"outcome={outcome!r} is not an outcome of this sweep: e.g. uptake_rate, "
+                        "uptake_by_income.B40, concentration_index")
+    out_dir = Path(options.get("out", paths[0]))
+    write_parquet(out_dir / "sweep.parquet", table)
+    table.to_csv(out_dir / "sweep.csv", index=False)
+    keys = swept_keys(table, outcome_columns)
+    figures = heat_maps(table, keys, outcome, out_dir)
+    print(f"{len(table)} jobs ({unfinished} unfinished) -> {out_dir / 'sweep.parquet'} (and .csv); swept: "
+          f"{', '.join(keys) or 'nothing'}; {len(figures)} figure(s) of {outcome}")
+    sys.exit(0)

@@ -1,0 +1,103 @@
+"""Gather a Hydra multirun (``mcsim run -m ...``) into one tidy table and heat maps.
+
+Each job folder of a sweep holds ``.hydra/overrides.yaml`` (what was swept) and
+``summary.json`` (the run's outcomes). The table has one row per finished job: ``job``, one
+column per override key, then the flattened outcomes.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from sim.experiment.outcomes import flatten
+
+
+class CollectError(ValueError):
+    """A sweep folder that cannot be collected; one line."""
+
+
+def job_dirs(sweep_dir: Path) -> list[Path]:
+    return sorted((p.parent.parent for p in Path(sweep_dir).glob("*/.hydra/overrides.yaml")),
+                  key=lambda p: (len(p.name), p.name))
+
+
+def collect_table(sweep_dir: str | Path) -> tuple[pd.DataFrame, list[str], int]:
+    """(table of finished jobs, its outcome columns, number of jobs without a summary.json)."""
+    sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        raise CollectError(f"{sweep_dir} is not a folder: give a multirun folder such as results/multirun/<time>")
+    jobs = job_dirs(sweep_dir)
+    if not jobs:
+        raise CollectError(f"{sweep_dir} has no Hydra job folders (*/.hydra/overrides.yaml): is it a multirun folder?")
+    rows, outcomes, unfinished = [], {}, 0
+    for job in jobs:
+        summary_file = job / "summary.json"
+        if not summary_file.exists():
+            unfinished += 1
+            continue
+        overrides = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text()) or []
+        row = {"job": int(job.name) if job.name.isdigit() else job.name}
+        for override in overrides:
+            key, _, value = override.partition("=")
+            parsed = yaml.safe_load(value)
+            row[key.lstrip("+~")] = parsed if isinstance(parsed, (int, float, str, bool)) else value
+        summary = json.loads(summary_file.read_text())
+        row.setdefault("scenario", summary["scenario"])
+        row.setdefault("seed", summary["seed"])
+        flat = flatten(summary["outcomes"])
+        outcomes.update(dict.fromkeys(flat))
+        rows.append({**row, **flat})
+    return pd.DataFrame(rows), list(outcomes), unfinished
+
+
+def swept_keys(table: pd.DataFrame, outcome_columns: list[str]) -> list[str]:
+    """Override keys that take more than one value (seed excluded: it is averaged over)."""
+    return [c for c in table.columns
+            if c not in outcome_columns and c not in ("job", "seed") and table[c].nunique() > 1]
+
+
+def heat_maps(table: pd.DataFrame, keys: list[str], outcome: str, out_dir: Path) -> list[Path]:
+    """One figure per pair of swept keys: the outcome's mean over every other key (and seed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.store import atomic_write_bytes
+
+    figures = []
+    pairs = list(itertools.combinations(keys, 2)) or [(k, None) for k in keys]
+    for x, y in pairs:
+        fig, ax = plt.subplots(figsize=(6, 4.5))
+        if y is None:
+            means = table.groupby(x)[outcome].mean()
+            ax.plot([str(v) for v in means.index], means.to_numpy(), marker="o")
+            ax.set_xlabel(x)
+            ax.set_ylabel(f"{outcome} (mean)")
+            name = f"collect_{outcome}__{x}.png"
+        else:
+            grid = table.pivot_table(index=y, columns=x, values=outcome, aggfunc="mean")
+            image = ax.imshow(grid.to_numpy(), cmap="viridis", aspect="auto", origin="lower")
+            ax.set_xticks(range(grid.shape[1]), [str(v) for v in grid.columns], rotation=30)
+            ax.set_yticks(range(grid.shape[0]), [str(v) for v in grid.index])
+            for (i, j), value in pd.DataFrame(grid.to_numpy()).stack().items():
+                ax.text(j, i, f"{value:.3g}", ha="center", va="center", color="white", fontsize=8)
+            ax.set_xlabel(x)
+            ax.set_ylabel(y)
+            fig.colorbar(image, ax=ax, label=f"{outcome} (mean over other keys and seeds)")
+            name = f"collect_{outcome}__{x}__{y}.png"
+        ax.set_title(outcome)
+        fig.tight_layout()
+        path = out_dir / name.replace("/", "_")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=110)
+        plt.close(fig)
+        atomic_write_bytes(path, buffer.getvalue())
+        figures.append(path)
+    return figures

@@ -1,0 +1,192 @@
+"""The durable results store of one experiment.
+
+Layout of a store directory (``results/experiments/<name>-<spec hash>/``)::
+
+    spec.yaml          the normalised experiment file (its hash names the directory)
+    design.parquet     the design table, written before any run starts
+    runs/run-000042.parquet   one shard per finished run: run_id + flattened outcomes
+    runs/run-000042.json      its sidecar: sha256, bytes, rows, config hash, seed, code
+                              version, status, wall time; written after the shard
+    submissions.jsonl  one line each time a run is handed to an executor (a run counter)
+    manifest.json      experiment summary: spec hash, code and package versions, counts
+
+A run is finished only when its sidecar exists and the shard's size and checksum match it:
+a shard written without its sidecar (killed in between), truncated or altered is detected and
+the run is done again. Every file is written atomically (temporary name + rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import yaml
+
+from sim.store import atomic_write_bytes, code_version, package_versions, write_json, write_parquet
+
+RESULTS_DIR = Path("results") / "experiments"
+
+
+class StoreMismatch(ValueError):
+    """The directory holds a different experiment or design; ``str(err)`` is one line."""
+
+
+def default_store_dir(spec, results_dir: str | Path = RESULTS_DIR) -> Path:
+    """``<results_dir>/<name>-<spec hash>``: a changed spec gets a new directory."""
+    return Path(results_dir) / f"{spec.name}-{spec.spec_hash()}"
+
+
+def _plain(value):
+    """A design cell as plain JSON (numpy scalars and arrays, as Parquet returns them, too)."""
+    return json.dumps(value.tolist() if hasattr(value, "tolist") else value, default=str)
+
+
+def _canonical(design: pd.DataFrame) -> pd.DataFrame:
+    return design.reset_index(drop=True).astype(object).map(_plain)
+
+
+class ResultStore:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.runs = self.root / "runs"
+
+    # ---------------------------------------------------------------- layout
+    def shard_path(self, run_id: int) -> Path:
+        return self.runs / f"run-{int(run_id):06d}.parquet"
+
+    def sidecar_path(self, run_id: int) -> Path:
+        return self.runs / f"run-{int(run_id):06d}.json"
+
+    # ---------------------------------------------------------------- setup
+    def prepare(self, spec, design: pd.DataFrame) -> None:
+        """Write spec.yaml and design.parquet, or check that the existing ones match."""
+        spec_file = self.root / "spec.yaml"
+        if spec_file.exists():
+            stored = yaml.safe_load(spec_file.read_text()).get("spec_hash")
+            if stored != spec.spec_hash():
+                raise StoreMismatch(f"{self.root} holds experiment {stored}, not {spec.spec_hash()}: "
+                                    "use another store directory for a changed experiment")
+        design_file = self.root / "design.parquet"
+        if design_file.exists():
+            if not _canonical(pd.read_parquet(design_file)).equals(_canonical(design)):
+                raise StoreMismatch(f"{design_file} differs from this design: use another store directory")
+        else:
+            write_parquet(design_file, design.reset_index(drop=True))
+        if not spec_file.exists():
+            content = {"spec_hash": spec.spec_hash(), **spec.to_dict()}
+            atomic_write_bytes(spec_file, yaml.safe_dump(content, sort_keys=False).encode())
+        self.runs.mkdir(parents=True, exist_ok=True)
+
+    def design(self) -> pd.DataFrame:
+        return pd.read_parquet(self.root / "design.parquet")
+
+    # ---------------------------------------------------------------- writing
+    def write(self, run_id: int, outcomes: dict[str, float], meta: dict) -> None:
+        """Write one finished run: the shard, then its sidecar (the commit point)."""
+        table = pa.Table.from_pylist([{"run_id": int(run_id), **{k: float(v) for k, v in outcomes.items()}}])
+        buffer = io.BytesIO()
+        pq.write_table(table, buffer)
+        data = buffer.getvalue()
+        atomic_write_bytes(self.shard_path(run_id), data)
+        write_json(self.sidecar_path(run_id), {
+            "run_id": int(run_id), "status": "done", "rows": 1, "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(), "code_version": code_version(),
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **meta})
+
+    def log_submissions(self, run_ids, executor: str) -> None:
+        """Append one line per run handed to an executor (how often each run was started)."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        lines = "".join(json.dumps({"run_id": int(r), "executor": executor, "pid": os.getpid(), "at": stamp}) + "\n"
+                        for r in run_ids)
+        fd = os.open(self.root / "submissions.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, lines.encode())
+        finally:
+            os.close(fd)
+
+    def submissions(self) -> Counter:
+        path = self.root / "submissions.jsonl"
+        if not path.exists():
+            return Counter()
+        return Counter(json.loads(line)["run_id"] for line in path.read_text().splitlines() if line.strip())
+
+    # ---------------------------------------------------------------- checking
+    def check(self, run_id: int) -> str:
+        """``done``, ``missing`` (never finished) or ``corrupt`` (shard fails its sidecar)."""
+        sidecar, shard = self.sidecar_path(run_id), self.shard_path(run_id)
+        if not sidecar.exists():
+            return "missing"
+        try:
+            meta = json.loads(sidecar.read_text())
+            data = shard.read_bytes()
+        except (OSError, ValueError):
+            return "corrupt"
+        if meta.get("status") != "done" or len(data) != meta.get("bytes") \
+                or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+            return "corrupt"
+        return "done"
+
+    def status(self, run_ids) -> dict[int, str]:
+        return {int(r): self.check(r) for r in run_ids}
+
+    def done_ids(self, run_ids=None) -> set[int]:
+        if run_ids is None:
+            run_ids = [int(p.stem.split("-")[1]) for p in self.runs.glob("run-*.json")]
+        return {r for r, s in self.status(run_ids).items() if s == "done"}
+
+    def discard(self, run_id: int) -> None:
+        """Remove a corrupt or partial run so it is done again."""
+        for path in (self.sidecar_path(run_id), self.shard_path(run_id)):
+            path.unlink(missing_ok=True)
+
+    def meta(self, run_id: int) -> dict:
+        return json.loads(self.sidecar_path(run_id).read_text())
+
+    # ---------------------------------------------------------------- reading
+    def dataset(self, run_ids=None) -> ds.Dataset:
+        """A lazy pyarrow dataset over the finished shards (nothing is read until scanned)."""
+        ids = sorted(self.done_ids(run_ids))
+        return ds.dataset([str(self.shard_path(r)) for r in ids], format="parquet")
+
+    def iter_batches(self, columns: list[str] | None = None, batch_size: int = 10_000) -> Iterator[pa.RecordBatch]:
+        """Stream outcome rows in record batches, reading only ``columns`` (memory stays
+        bounded by one batch, whatever the number of runs)."""
+        cols = None if columns is None else ["run_id", *[c for c in columns if c != "run_id"]]
+        yield from self.dataset().to_batches(columns=cols, batch_size=batch_size)
+
+    def outcomes(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """Finished runs' outcomes (only ``columns`` are read), sorted by run_id."""
+        dataset = self.dataset()
+        if not dataset.files:
+            return pd.DataFrame({"run_id": pd.Series(dtype="int64")})
+        cols = None if columns is None else ["run_id", *[c for c in columns if c != "run_id"]]
+        return dataset.to_table(columns=cols).to_pandas().sort_values("run_id", ignore_index=True)
+
+    def results(self, design: pd.DataFrame | None = None, outcomes: list[str] | None = None) -> pd.DataFrame:
+        """Design columns + outcome columns, one row per finished run."""
+        design = self.design() if design is None else design
+        return design.merge(self.outcomes(outcomes or None), on="run_id", how="inner")
+
+    # ---------------------------------------------------------------- manifest
+    def write_manifest(self, spec, executor: str, wall_time_s: float, n_runs: int) -> dict:
+        done = self.done_ids()
+        walls = [self.meta(r).get("wall_time_s", 0.0) for r in done]
+        content = {
+            "experiment": spec.name, "spec_hash": spec.spec_hash(), "code_version": code_version(),
+            "packages": package_versions(), "runs": n_runs, "finished": len(done),
+            "last_executor": executor, "last_session_wall_time_s": round(wall_time_s, 3),
+            "run_wall_time_s_total": round(float(sum(walls)), 3),
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        write_json(self.root / "manifest.json", content)
+        return content
