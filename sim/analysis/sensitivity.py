@@ -155,10 +155,17 @@ def _get(spec, key, default=None):
 
 
 def spec_bounds(spec) -> dict[str, tuple[float, float]]:
-    """``parameters`` of a spec as ``{name: (low, high)}``; accepts ``[low, high]`` or
-    ``{low: .., high: ..}`` / ``{range: [..]}`` per parameter."""
+    """The swept parameters of a spec as ``{name: (low, high)}``: an ``ExperimentSpec``
+    (``sim.experiment``; range parameters only) or a mapping whose ``parameters`` are
+    ``[low, high]`` or ``{range: [low, high]}``."""
+    params = _get(spec, "parameters") or {}
+    if isinstance(params, list):  # sim.experiment.ExperimentSpec
+        levels = [p.key for p in params if p.levels is not None]
+        if levels:
+            raise ValueError(f"{levels[0]} has levels: sensitivity indices need range parameters")
+        return {p.key: (float(p.low), float(p.high)) for p in params}
     out = {}
-    for name, value in dict(_get(spec, "parameters") or {}).items():
+    for name, value in dict(params).items():
         if isinstance(value, dict):
             value = value.get("range") or value.get("bounds") or (value.get("low"), value.get("high"))
         lo, hi = value
@@ -167,14 +174,15 @@ def spec_bounds(spec) -> dict[str, tuple[float, float]]:
 
 
 def design_means(results: pd.DataFrame, parameters: list[str], outcomes: list[str]) -> pd.DataFrame:
-    """One row per design point in design order, outcomes averaged over seeds/replicates."""
-    if "run_id" in results:
-        results = results.sort_values("run_id", kind="stable")
-    key = "design_row" if "design_row" in results else None
+    """One row per design point in design order, outcomes averaged over seeds/replicates.
+
+    The design point is ``point`` (``sim.experiment`` tables) or ``design_row``
+    (``sim.analysis.evaluate``), else the order in which parameter sets first appear."""
+    key = next((k for k in ("point", "design_row") if k in results), None)
     if key is None:
         results = results.assign(design_row=results.groupby(parameters, sort=False).ngroup())
-    return (results.groupby("design_row", sort=True)[parameters + outcomes].mean()
-            .reset_index(drop=True))
+        key = "design_row"
+    return results.groupby(key, sort=True)[parameters + outcomes].mean().reset_index(drop=True)
 
 
 def analyse_experiment(spec, results: pd.DataFrame, out_dir) -> pd.DataFrame | None:
@@ -203,28 +211,52 @@ def analyse_experiment(spec, results: pd.DataFrame, out_dir) -> pd.DataFrame | N
     if missing:
         raise KeyError(f"analysis.outcomes: {', '.join(missing)} not in the results columns")
     seed = int(analysis.get("seed", _get(spec, "seed", 1) or 1))
-    means = design_means(results, list(bounds), outcomes)
-    X = means[list(bounds)]
-    indices = analyse_outcomes(method, bounds, X, means, outcomes, seed=seed)
     out_dir = Path(out_dir)
+    scenarios = list(results["scenario"].unique()) if "scenario" in results else [None]
+    all_indices, all_conv = [], []
+    for scenario in scenarios:
+        part = results if scenario is None else results[results["scenario"] == scenario]
+        means = design_means(part, list(bounds), outcomes)
+        X = means[list(bounds)]
+        indices = analyse_outcomes(method, bounds, X, means, outcomes, seed=seed)
+        tag = "" if len(scenarios) == 1 else f"{scenario}_"
+        if scenario is not None:
+            indices.insert(0, "scenario", scenario)
+        all_indices.append(indices)
+        figure = plots.sobol_bars if method == "sobol" else plots.morris_bars
+        for outcome in outcomes:
+            figure(indices, outcome, out_dir / f"sensitivity_{tag}{_slug(outcome)}")
+        if analysis.get("convergence", True):
+            for outcome in outcomes:
+                conv = convergence(method, bounds, X, means[outcome].to_numpy(), seed=seed)
+                conv.insert(0, "outcome", outcome)
+                if scenario is not None:
+                    conv.insert(0, "scenario", scenario)
+                all_conv.append(conv)
+                col = "ST" if method == "sobol" else "mu_star"
+                plots.convergence_plot(conv, col, out_dir / f"convergence_{tag}{_slug(outcome)}",
+                                       f"{col} against sample size: {outcome}")
+    indices = pd.concat(all_indices, ignore_index=True)
     write_parquet(out_dir / "sensitivity.parquet", indices)
     write_json(out_dir / "sensitivity.json", {"method": method, "runs": int(len(results)),
-                                              "design_points": int(len(means)),
                                               "indices": indices.to_dict("records")})
-    figure = plots.sobol_bars if method == "sobol" else plots.morris_bars
-    for outcome in outcomes:
-        figure(indices, outcome, out_dir / f"sensitivity_{_slug(outcome)}")
-    if analysis.get("convergence", True):
-        frames = []
-        for outcome in outcomes:
-            conv = convergence(method, bounds, X, means[outcome].to_numpy(), seed=seed)
-            conv.insert(0, "outcome", outcome)
-            frames.append(conv)
-            col = "ST" if method == "sobol" else "mu_star"
-            plots.convergence_plot(conv, col, out_dir / f"convergence_{_slug(outcome)}",
-                                   f"{col} against sample size: {outcome}")
-        write_parquet(out_dir / "convergence.parquet", pd.concat(frames, ignore_index=True))
+    if all_conv:
+        write_parquet(out_dir / "convergence.parquet", pd.concat(all_conv, ignore_index=True))
     return indices
+
+
+def format_indices(indices: pd.DataFrame, method: str) -> str:
+    """The indices as text, one block per (scenario,) outcome, largest first."""
+    keys = [k for k in ("scenario", "outcome") if k in indices]
+    lines = []
+    for key, d in indices.groupby(keys, sort=False):
+        lines.append(" / ".join(key if isinstance(key, tuple) else (key,)) + ":")
+        for r in d.itertuples():
+            if method == "sobol":
+                lines.append(f"  {r.rank}. {r.parameter:<36} ST {r.ST:6.3f} ± {r.ST_conf:.3f}   S1 {r.S1:6.3f} ± {r.S1_conf:.3f}")
+            else:
+                lines.append(f"  {r.rank}. {r.parameter:<36} mu* {r.mu_star:9.4g} ± {r.mu_star_conf:.3g}   sigma {r.sigma:9.4g}")
+    return "\n".join(lines)
 
 
 def _slug(text: str) -> str:

@@ -76,34 +76,43 @@ def run(spec: dict, out_dir: Path, workers: int | None) -> None:
     wall = time.perf_counter() - start
     write_json(out_dir / "manifest.json", {"command": "mcsim sensitivity", "spec": spec, "wall_time_s": wall,
                                            "code_version": code_version(), "packages": package_versions()})
-    print(format_indices(indices, spec["sampler"]))
+    print(sensitivity.format_indices(indices, spec["sampler"]))
     print(f"wall time {wall:.0f} s; outputs in {out_dir}")
 
 
-def format_indices(indices, method: str) -> str:
-    lines = []
-    for outcome, d in indices.groupby("outcome", sort=False):
-        lines.append(f"{outcome}:")
-        for r in d.itertuples():
-            if method == "sobol":
-                lines.append(f"  {r.rank}. {r.parameter:<40} ST {r.ST:6.3f} ± {r.ST_conf:.3f}   S1 {r.S1:6.3f} ± {r.S1_conf:.3f}")
-            else:
-                lines.append(f"  {r.rank}. {r.parameter:<40} mu* {r.mu_star:8.4f} ± {r.mu_star_conf:.4f}   sigma {r.sigma:8.4f}")
-    return "\n".join(lines)
-
-
 def reanalyse(store: Path, out_dir: Path) -> None:
+    """Indices from a finished experiment store (``mcsim experiment``) or an earlier
+    ``mcsim sensitivity`` output folder."""
     import pandas as pd
 
     from sim.analysis import sensitivity
 
-    spec_file = next((store / n for n in ("experiment.yaml", "spec.yaml") if (store / n).exists()), None)
-    if spec_file is None or not (store / "results.parquet").exists():
-        fail("sensitivity", f"{store} is not an experiment store: expected experiment.yaml and results.parquet in it")
-    spec = load_spec(spec_file)
-    check_spec(spec)
-    indices = sensitivity.analyse_experiment(spec, pd.read_parquet(store / "results.parquet"), out_dir)
-    print(format_indices(indices, spec["sampler"]))
+    if not (store / "results.parquet").exists():
+        fail("sensitivity", f"{store} holds no results.parquet: give a finished experiment store or sensitivity folder")
+    results = pd.read_parquet(store / "results.parquet")
+    if (store / "spec.yaml").exists():  # an experiment store
+        from sim.experiment.spec import ExperimentError, parse_experiment
+
+        data = yaml.safe_load((store / "spec.yaml").read_text()) or {}
+        data.pop("spec_hash", None)
+        if not data.get("analysis"):
+            data["analysis"] = {"outcomes": data.get("outcomes") or []}
+        try:
+            spec = parse_experiment(data, store.name)
+        except ExperimentError as exc:
+            fail("sensitivity", str(exc))
+    elif (store / "experiment.yaml").exists():
+        spec = load_spec(store / "experiment.yaml")
+        check_spec(spec)
+    else:
+        fail("sensitivity", f"{store} is not an experiment store: expected spec.yaml or experiment.yaml in it")
+    try:
+        indices = sensitivity.analyse_experiment(spec, results, out_dir)
+    except (KeyError, ValueError) as exc:
+        fail("sensitivity", str(exc).strip("'\""))
+    if indices is None:
+        fail("sensitivity", f"{store}: sampler is not sobol or morris, so there are no sensitivity indices")
+    print(sensitivity.format_indices(indices, sensitivity._get(spec, "sampler")))
     print(f"outputs in {out_dir}")
 
 
@@ -126,7 +135,7 @@ def main(args: list[str]) -> None:
         else:
             fail("sensitivity", f"unknown argument {flag!r}: {USAGE}")
     if target.is_dir():
-        reanalyse(target, out or target)
+        reanalyse(target, out or target / "analysis")
         sys.exit(0)
     spec = load_spec(target)
     check_spec(spec)
