@@ -88,3 +88,38 @@ def test_tornado_design_varies_one_input_at_a_time():
     assert base == pytest.approx(1 + 1.5)
     t = table.set_index("parameter")
     assert t.loc["a"].tolist() == pytest.approx([1.5, 3.5]) and t.loc["b"].tolist() == pytest.approx([2.0, 3.0])
+
+
+def test_analyse_experiment_on_an_experiment_spec_table(tmp_path):
+    """The table ``sim.experiment.run_design`` returns (point, scenario, replicate) feeds
+    the analysis directly; each scenario gets its own indices."""
+    from sim.experiment.spec import ExperimentSpec, Parameter
+
+    params = [Parameter(key=k, role="uncertainty", low=lo, high=hi) for k, (lo, hi) in BOUNDS.items()]
+    spec = ExperimentSpec(name="ishigami", scenarios=["s1", "s2"], parameters=params, sampler="sobol", samples=128,
+                          seed=9, analysis={"outcomes": ["y"], "convergence": False})
+    X = sa.sample("sobol", BOUNDS, 128, seed=9)
+    frames = []
+    for scenario, scale in (("s1", 1.0), ("s2", 2.0)):
+        for replicate in (0, 1):
+            frames.append(X.assign(point=np.arange(len(X)), scenario=scenario, replicate=replicate,
+                                   y=scale * sa.ishigami(X.to_numpy())))
+    table = pd.concat(frames, ignore_index=True).sample(frac=1.0, random_state=1)  # any row order
+    indices = sa.analyse_experiment(spec, table, tmp_path)
+    s1 = indices[indices.scenario == "s1"].set_index("parameter")
+    s2 = indices[indices.scenario == "s2"].set_index("parameter")
+    pd.testing.assert_series_equal(s1.ST, s2.ST)  # indices are scale-free
+    assert s1.ST.idxmax() == "x1" and (tmp_path / "sensitivity_s1_y.svg").exists()
+
+
+def test_experiment_files_validate_the_analysis_block():
+    from sim.experiment.spec import ExperimentError, parse_experiment
+
+    base = {"scenarios": ["baseline"], "uncertainties": {"behaviour.asc_enrol": {"range": [-5, -4]}},
+            "sampler": "sobol", "samples": 4}
+    with pytest.raises(ExperimentError, match="analysis needs sampler: sobol or morris"):
+        parse_experiment({**base, "sampler": "lhs", "analysis": {"outcomes": ["uptake_rate"]}}, "x")
+    with pytest.raises(ExperimentError, match="analysis.outcomes must list"):
+        parse_experiment({**base, "analysis": {"outcomes": []}}, "x")
+    with pytest.raises(ExperimentError, match="analysis must be a mapping"):
+        parse_experiment({**base, "analysis": {"method": "sobol"}}, "x")
