@@ -65,3 +65,18 @@ def test_conditions_and_discover(tmp_path):
         dv.condition_mask(results, {"zz": ">= 1"})
     with pytest.raises(ValueError, match="no run meets"):
         dv.prim(X, np.zeros(len(X), bool))
+
+
+def test_discover_command_on_a_results_file(tmp_path, capsys):
+    from sim.commands.discover import main
+
+    X, _ = synthetic(n=600)
+    X.assign(**{"uptake_by_income.B40": X.a, "ratio": 1.2 - X.b}).to_parquet(tmp_path / "results.parquet")
+    with pytest.raises(SystemExit) as exit_:
+        main([str(tmp_path / "results.parquet"), "uptake_by_income.B40>=0.6", "ratio >= 0.8", "--inputs", "a,b,c,d"])
+    assert exit_.value.code == 0
+    assert set(pd.read_csv(tmp_path / "discovery" / "prim_box.csv").input) == {"a", "b"}
+    assert (tmp_path / "discovery" / "prim.svg").exists()
+    with pytest.raises(SystemExit) as exit_:
+        main([str(tmp_path / "results.parquet"), "ratio ~ 3", "--inputs", "a"])
+    assert exit_.value.code == 2 and "condition 'ratio ~ 3' is not allowed" in capsys.readouterr().err

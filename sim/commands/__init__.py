@@ -33,5 +33,11 @@ def _calibrate(args):
     main(args)
 
 
+def _discover(args):
+    from sim.commands.discover import main
+
+    main(args)
+
+
 COMMANDS = {"run": _run, "experiment": _experiment, "collect": _collect, "sensitivity": _sensitivity,
-            "calibrate": _calibrate}
+            "calibrate": _calibrate, "discover": _discover}
