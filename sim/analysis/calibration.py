@@ -357,7 +357,7 @@ def behaviour_yaml(fitted: dict[str, float], quantiles: pd.DataFrame, fit: pd.Da
     ]
     for name, r in quantiles.iterrows():
         lines.append(f"#   {name:<36} {r.fitted:9.4f}   [{r.q05:.4f}, {r.q95:.4f}]")
-    lines.append("# Fit table and misses: docs/RESEARCHER_GUIDE_ANALYSIS.md (Calibration).")
+    lines.append("# Fit table and misses: docs/RESEARCHER_GUIDE.md, section 6.")
     body = {}
     for key, value in values.items():
         assert key.startswith("behaviour."), key
