@@ -28,7 +28,7 @@ def fit_figure(fit, stem: Path) -> list[Path]:
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlabel("(simulated - observed) / tolerance")
     ax.set_title("Calibration fit: blue = pass, vermilion = miss")
-    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
     return save(fig, stem)
 
 
