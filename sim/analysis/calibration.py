@@ -347,7 +347,7 @@ def behaviour_yaml(fitted: dict[str, float], quantiles: pd.DataFrame, fit: pd.Da
     values = expand({k: round(v, 4) for k, v in fitted.items()})
     passed = int((fit.status == "pass").sum())
     lines = [
-        "# Calibrated behaviour: overrides the schema defaults of sim/config/schema.py (selected in",
+        "# Calibrated behaviour (and market) uncertainties: override the schema defaults of sim/config/schema.py (selected in",
         "# configs/run.yaml as `- behaviour: calibrated`; `mcsim run ~behaviour` runs the schema defaults).",
         f"# Fitted on {date} with:  {command}",
         f"# Method: ABC rejection ({settings.prior_draws} Sobol prior draws, {settings.accept:.0%} kept) then",
@@ -358,8 +358,10 @@ def behaviour_yaml(fitted: dict[str, float], quantiles: pd.DataFrame, fit: pd.Da
     for name, r in quantiles.iterrows():
         lines.append(f"#   {name:<36} {r.fitted:9.4f}   [{r.q05:.4f}, {r.q95:.4f}]")
     lines.append("# Fit table and misses: docs/RESEARCHER_GUIDE.md, section 6.")
-    body = {}
+    body: dict = {}
     for key, value in values.items():
-        assert key.startswith("behaviour."), key
-        body[key.split(".", 1)[1]] = value
-    return "\n".join(lines) + "\n" + yaml.safe_dump(body, sort_keys=False, default_flow_style=None)
+        section, leaf = key.split(".", 1)
+        body.setdefault(section, {})[leaf] = value
+    # _global_: a fitted market uncertainty (e.g. market.seat_adjustment) may sit beside behaviour
+    return ("# @package _global_\n" + "\n".join(lines) + "\n"
+            + yaml.safe_dump(body, sort_keys=False, default_flow_style=None))
