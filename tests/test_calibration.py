@@ -59,7 +59,8 @@ def test_fit_table_marks_misses():
     check = pd.DataFrame({"a": [0.52, 0.54, 0.50], "b": [0.70, 0.72, 0.68]})
     fit = cal.fit_table(check, targets).set_index("target")
     assert fit.status.tolist() == ["pass", "miss"]
-    assert fit.simulated_low["a"] < fit.simulated["a"] == pytest.approx(0.52) < fit.simulated_high["a"]
+    assert fit.simulated["a"] == pytest.approx(0.52)
+    assert fit.simulated_low["a"] < fit.simulated["a"] < fit.simulated_high["a"]
     assert fit.error_in_tolerances["b"] == pytest.approx(2.0)
 
 
