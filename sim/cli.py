@@ -26,6 +26,9 @@ commands:
   bench      measure speed and memory
   experiment run an experiment design: mcsim experiment experiments/NAME.yaml
   collect    gather a Hydra multirun into one table: mcsim collect SWEEP_DIR
+  sensitivity  Sobol/Morris indices: mcsim sensitivity STORE_DIR|FILE.yaml
+  calibrate  fit behaviour to targets: mcsim calibrate [--write-config]
+  discover   PRIM scenario discovery: mcsim discover STORE_DIR "COLUMN>=VALUE" ...
   explore    serve the interactive explorer page
   validate   check the model against known patterns and write docs/VALIDATION.md
 

@@ -15,6 +15,9 @@ COMMANDS = {
     "bench": "bench",
     "experiment": "experiment",
     "collect": "collect",
+    "sensitivity": "sensitivity",
+    "calibrate": "calibrate",
+    "discover": "discover",
 }
 
 

@@ -106,4 +106,10 @@ def main(args: list[str]) -> None:
     write_parquet(store_dir / "results.parquet", results)
     results.to_csv(store_dir / "results.csv", index=False)
     print(f"{len(results)} of {len(design)} runs finished; table {store_dir / 'results.parquet'} (and .csv)")
+    if spec.analysis and len(results) == len(design):
+        from sim.analysis.sensitivity import analyse_experiment, format_indices
+
+        indices = analyse_experiment(spec, results, store_dir / "analysis")
+        print(format_indices(indices, spec.sampler))
+        print(f"sensitivity indices and figures in {store_dir / 'analysis'}")
     sys.exit(0 if len(results) == len(design) else 1)

@@ -30,7 +30,7 @@ SAMPLER_OPTIONS: dict[str, dict[str, Any]] = {
     "morris": {"num_levels": 4},
 }
 TOP_LEVEL = ("name", "description", "scenarios", "levers", "uncertainties", "fixed", "outcomes", "sampler",
-             "samples", "sampler_options", "replicates", "seed", "population", "horizon")
+             "samples", "sampler_options", "replicates", "seed", "population", "horizon", "analysis")
 # Fields that change results; the store directory is keyed by their hash (outcomes are only a view).
 RESULT_FIELDS = ("scenarios", "levers", "uncertainties", "fixed", "sampler", "samples", "sampler_options",
                  "replicates", "seed", "population", "horizon")
@@ -94,6 +94,7 @@ class ExperimentSpec:
     outcomes: list[str] = field(default_factory=list)  # flattened outcome names; empty = all
     description: str = ""
     path: str | None = None
+    analysis: dict = field(default_factory=dict)  # sensitivity after the runs (sim.analysis.sensitivity)
 
     @property
     def levers(self) -> list[Parameter]:
@@ -116,7 +117,7 @@ class ExperimentSpec:
             "fixed": dict(self.fixed), "outcomes": list(self.outcomes), "sampler": self.sampler,
             "samples": self.samples, "sampler_options": dict(self.sampler_options),
             "replicates": self.replicates, "seed": self.seed, "population": self.population,
-            "horizon": self.horizon,
+            "horizon": self.horizon, "analysis": dict(self.analysis),
         }
 
     def spec_hash(self) -> str:
@@ -190,10 +191,27 @@ def parse_experiment(data: Any, name: str, path: str | None = None) -> Experimen
         fixed=_fixed(data.get("fixed") or {}),
         path=path,
     )
+    spec.analysis = _analysis(data.get("analysis"), sampler)
     _check_sampler(spec)
     _check_configs(spec)
     spec.outcomes = _outcomes(data.get("outcomes") or [])  # last: it needs a tiny run
     return spec
+
+
+def _analysis(value, sampler: str) -> dict:
+    """The ``analysis:`` block: sensitivity indices after the runs (sobol or morris only)."""
+    if not value:
+        return {}
+    allowed = ("outcomes", "convergence", "seed")
+    if not isinstance(value, dict) or any(k not in allowed for k in value):
+        raise ExperimentError(f"analysis must be a mapping of {', '.join(allowed)}; got {value!r}")
+    if sampler not in ("sobol", "morris"):
+        raise ExperimentError(f"analysis needs sampler: sobol or morris (sensitivity indices); sampler is {sampler}")
+    outcomes = value.get("outcomes") or []
+    if not isinstance(outcomes, list) or not outcomes:
+        raise ExperimentError("analysis.outcomes must list outcome columns, e.g. [uptake_by_income.B40]")
+    return {"outcomes": [str(o) for o in outcomes], "convergence": bool(value.get("convergence", True)),
+            **({"seed": int(value["seed"])} if "seed" in value else {})}
 
 
 def _int(data: dict, key: str, default, lo: int, hi: int | None = None):
