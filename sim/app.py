@@ -14,7 +14,7 @@ import threading
 
 import solara
 
-from sim.cli import available
+from sim.cli import policy_scenarios
 from sim.explorer import figures, readout
 from sim.explorer.export import export_file_name, export_yaml
 from sim.explorer.levers import POPULATION_SIZES, Levers, baseline_config, preset_levers, run_config
@@ -115,7 +115,7 @@ def Lever(name: str, label: str, lo: float, hi: float, step: float):
 def LeverControls():
     lv = levers.value
     with solara.Card("Scenario", margin=0):
-        solara.Select("Scenario preset", values=available("scenario"), value=lv.preset,
+        solara.Select("Scenario preset", values=policy_scenarios(), value=lv.preset,
                       on_value=lambda p: (levers.set(preset_levers(p, lv.n_agents, lv.seed)), reset()))
     with solara.Card("Fee subsidy (voucher)", margin=0):
         Lever("subsidy_rate", f"Subsidy rate: {_pct(lv.subsidy_rate)} of the fee", 0, 1, 0.05)

@@ -64,6 +64,19 @@ def available(group: str) -> list[str]:
     return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
 
 
+def policy_scenarios() -> list[str]:
+    """Scenario files that are policy options (not calibration devices such as a universal
+    credit used to fit take-up)."""
+    import yaml
+
+    names = []
+    for name in available("scenario"):
+        info = (yaml.safe_load((CONFIG_DIR / "scenario" / f"{name}.yaml").read_text()) or {}).get("scenario", {})
+        if info.get("kind", "policy") == "policy":
+            names.append(name)
+    return names
+
+
 def explain(exc: BaseException, overrides: list[str]) -> str:
     """Turn a Hydra/OmegaConf composition error into one line: key, value, what is allowed."""
     from omegaconf.errors import ConfigKeyError, ValidationError

@@ -44,6 +44,18 @@ class Plain:
     def __repr__(self) -> str:
         return f"Plain({self._d!r})"
 
+    def to_dict(self) -> dict:
+        """Plain nested dicts and lists again (for export)."""
+        return {k: _unwrap(v) for k, v in self._d.items()}
+
+
+def _unwrap(value: Any) -> Any:
+    if isinstance(value, Plain):
+        return value.to_dict()
+    if isinstance(value, tuple):
+        return [_unwrap(v) for v in value]
+    return value
+
 
 def _wrap(value: Any) -> Any:
     if isinstance(value, dict):

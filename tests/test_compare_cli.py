@@ -72,7 +72,7 @@ def test_compare_defaults_and_overrides_reach_every_scenario_run():
     assert list(run_cfgs) == ["baseline", "b40_voucher"]
     for name, run in run_cfgs.items():
         assert run.scenario.name == name
-        assert run.population.n_agents == cfg.population.n_agents == 10_000   # compare.yaml's default
+        assert run.population.n_agents == cfg.population.n_agents == 50_000   # compare.yaml's default
         assert run.behaviour.asc_enrol == -4.0
     assert run_cfgs["b40_voucher"].policy.subsidy.rate == 0.5          # user override beats the scenario
     assert run_cfgs["b40_voucher"].policy.subsidy.targeting == ["B40"]  # the rest of the scenario stays

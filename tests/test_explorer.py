@@ -74,7 +74,7 @@ def test_export_reproduces_the_page_exactly_with_mcsim_run(tmp_path):
                 assert cli == value or (np.isnan(cli) and np.isnan(value)), (q, metric, group)
     # The run records the page's whole configuration.
     resolved = OmegaConf.load(out / "config.yaml")
-    assert OmegaConf.to_container(resolved.policy) == OmegaConf.to_container(twin.scenario.cfg.policy)
+    assert OmegaConf.to_container(resolved.policy) == twin.scenario.cfg.policy.to_dict()
     assert resolved.scenario.name == "integrated_custom"
 
 

@@ -28,3 +28,14 @@ def test_every_parameter_has_a_range_containing_its_default_and_a_basis(section,
         values = value if entry.get("each") else [value]
         for v in values:
             assert lo <= v <= hi, f"{section}.{f.name}={v} outside its range [{lo}, {hi}]"
+
+
+def test_calibrated_values_lie_in_their_ranges():
+    calibrated = yaml.safe_load((Path(__file__).resolve().parent.parent / "configs" / "behaviour"
+                                 / "calibrated.yaml").read_text())
+    calibrated = calibrated.get("behaviour", calibrated)
+    for name, value in calibrated.items():
+        entry = TABLE["behaviour"][name]
+        lo, hi = entry["range"]
+        for v in (value if isinstance(value, list) else [value]):
+            assert lo <= v <= hi, f"calibrated behaviour.{name}={v} outside [{lo}, {hi}]"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from sim.cli import available, compose, explain, fail, hydra_app, preflight
+from sim.cli import available, compose, explain, fail, hydra_app, policy_scenarios, preflight
 from sim.config import ConfigError, validate_config
 
 log = logging.getLogger("mcsim.compare")
@@ -81,7 +81,7 @@ def prepare(args: list[str]) -> tuple:
     cfg = preflight("compare", "compare", args)
     try:
         check_compare(cfg)
-        names = scenario_names(list(cfg.scenarios), available("scenario"))
+        names = scenario_names(list(cfg.scenarios), policy_scenarios())
     except ConfigError as exc:
         fail("compare", str(exc))
     shared = run_overrides(args)

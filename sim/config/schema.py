@@ -185,6 +185,7 @@ class ScenarioInfo:
     name: str = "baseline"
     description: str = ""
     annual_public_cost_rm: float = 0.0   # sum of the scenario's lever budgets, RM per year
+    kind: str = "policy"                 # "policy" (an option to compare) or "calibration" (a device)
 
 
 @dataclass

@@ -150,6 +150,8 @@ def validate_config(cfg: DictConfig | Any) -> None:
                 f"policy.{lever}.end_quarter={end} is before start_quarter={start}: "
                 "expected end_quarter >= start_quarter (or null for the whole horizon)"
             )
+    if cfg.scenario.kind not in ("policy", "calibration"):
+        raise ConfigError(f"scenario.kind={cfg.scenario.kind!r} is not allowed: expected policy or calibration")
     taste = list(cfg.behaviour.taste_by_education)
     if len(taste) != 4:
         raise ConfigError(

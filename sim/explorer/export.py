@@ -15,10 +15,12 @@ from __future__ import annotations
 import yaml
 from omegaconf import OmegaConf
 
+from sim.plain import Plain
+
 
 def settings(cfg) -> dict:
     """The part of a run configuration the export carries."""
-    c = OmegaConf.to_container(cfg, resolve=True)
+    c = cfg.to_dict() if isinstance(cfg, Plain) else OmegaConf.to_container(cfg, resolve=True)
     return {
         "scenario": c["scenario"],
         "seed": c["seed"],

@@ -16,9 +16,7 @@ from tqdm.auto import tqdm
 RUN_SETS: dict[str, list[str]] = {
     "baseline": ["scenario=baseline"],
     "b40_voucher": ["scenario=b40_voucher"],
-    "universal_credit": ["scenario=baseline", "policy.subsidy.enabled=true", "policy.subsidy.rate=1.0",
-                         "policy.subsidy.cap_rm=1700", "policy.subsidy.targeting=[]",
-                         "policy.subsidy.annual_budget_rm=1e12", "policy.subsidy.accredited_only=false"],
+    "universal_credit": ["scenario=universal_credit_calibration"],
     "recognition_push": ["scenario=recognition_push"],
     "baseline_fake_quality": ["scenario=baseline", "market.value_added_scale=0"],
     "recognition_push_fake_quality": ["scenario=recognition_push", "market.value_added_scale=0"],
