@@ -162,7 +162,7 @@ def render_markdown(results: dict) -> str:
         "",
         "**Which uncertainties dominate.** The global sensitivity analysis (Sobol and Morris over the",
         "behavioural and market uncertainties of `configs/uncertainties.yaml`) is in",
-        "[RESEARCHER_GUIDE.md](RESEARCHER_GUIDE.md#global-sensitivity); it names the parameters that drive B40",
+        "[RESEARCHER_GUIDE.md, section 5](RESEARCHER_GUIDE.md#5-global-sensitivity-which-uncertainties-drive-an-outcome); it names the parameters that drive B40",
         "uptake and the equity ratios.",
         "",
     ]
