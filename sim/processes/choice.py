@@ -22,7 +22,8 @@ def run(model, q: int) -> None:
     model.offer_enrolled_persons[:] = 0.0
     candidates = np.flatnonzero(L.aware & (L.offer < 0))
     if len(candidates) == 0 or not offers.active.any():
-        model.seat_capacity = rules.open_seat_account(model.seat_balance, model.effective_seats(),
+        model.seat_inflow = model.effective_seats()
+        model.seat_capacity = rules.open_seat_account(model.seat_balance, model.seat_inflow,
                                                       model.learners.mean_weight)
         model.seat_balance = model.seat_capacity.copy()
         return
@@ -57,8 +58,8 @@ def run(model, q: int) -> None:
     weight = L.weight[who].astype(np.float64)
     np.add.at(model.offer_demand_persons, offer_k, weight)
     priority = model.streams["seat_priority"].uniform(who, q)
-    model.seat_capacity = rules.open_seat_account(model.seat_balance, model.effective_seats(),
-                                                  model.learners.mean_weight)
+    model.seat_inflow = model.effective_seats()
+    model.seat_capacity = rules.open_seat_account(model.seat_balance, model.seat_inflow, model.learners.mean_weight)
     seated = rules.ration_by_priority(offer_k, weight, priority, model.seat_capacity, overshoot=True)
     who, offer_k, subsidy, weight = who[seated], offer_k[seated], subsidy[seated], weight[seated]
     np.add.at(model.offer_enrolled_persons, offer_k, weight)
