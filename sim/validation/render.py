@@ -69,7 +69,7 @@ def draw_figures(results: dict, out_dir: Path) -> None:
         fig.tight_layout()
         _save(fig, out_dir / f"{name}.png")
     fig, ax = plt.subplots(figsize=(7.5, 3.2))
-    for color, (name, rows) in zip(OKABE_ITO, results["replicates"].items()):
+    for color, (name, rows) in zip(OKABE_ITO, sorted(results["replicates"].items())):
         k = [r["replicates"] for r in rows]
         ax.plot(k, [r["relative_half_width"] for r in rows], "-o", color=color, label=f"{name}: 95% half-width / mean")
         ax.plot(k, [r["cv"] for r in rows], "--", color=color, label=f"{name}: coefficient of variation")
@@ -151,7 +151,7 @@ def render_markdown(results: dict) -> str:
         "| estimate | replicates | mean | CV | 95% half-width / mean |",
         "|---|---|---|---|---|",
     ]
-    for name, reps in results["replicates"].items():
+    for name, reps in sorted(results["replicates"].items()):
         for r in reps:
             lines.append(f"| {name} | {r['replicates']} | {_fmt(r['mean'])} | {_fmt(r['cv'])} | {_fmt(r['relative_half_width'])} |")
     lines += [
