@@ -189,3 +189,19 @@ def summarise(model) -> dict:
         "employment_rate_initially_unemployed": metrics.weighted_mean(employed, w, model.initial_labour == 2),
     })
     return out
+
+
+def flatten_outcomes(outcomes, prefix: str = "") -> dict[str, float]:
+    """Nested outcomes as flat columns: ``{"uptake_by_income": {"B40": x}}`` ->
+    ``{"uptake_by_income.B40": x}``; None (JSON null) becomes NaN so columns stay numeric;
+    anything not a number (text, flags) is left out."""
+    flat: dict[str, float] = {}
+    for key, value in outcomes.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten_outcomes(value, f"{name}."))
+        elif value is None:
+            flat[name] = float("nan")
+        elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+            flat[name] = float(value)
+    return flat

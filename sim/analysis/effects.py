@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim import metrics
 from sim.domain import INCOME_GROUPS, LABOUR, LOCATIONS, SEXES
+from sim.outcomes import flatten_outcomes as flatten  # noqa: F401 (re-exported)
 
 BASELINE = "baseline"
 ID_COLUMNS = ("scenario", "replicate", "seed")
@@ -33,16 +34,6 @@ WHO_DIMENSIONS = {
 
 
 # --------------------------------------------------------------------------- outcome columns
-def flatten(outcomes: Mapping, prefix: str = "") -> dict[str, float]:
-    """Nested outcomes as ``{"uptake_by_income.B40": 0.08, "uptake_rate": 0.1, ...}``."""
-    flat: dict[str, float] = {}
-    for key, value in outcomes.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(flatten(value, f"{name}."))
-        elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-            flat[name] = float(value)
-    return flat
 
 
 def split_outcome(column: str) -> tuple[str, str]:

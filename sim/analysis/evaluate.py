@@ -11,7 +11,6 @@ OmegaConf nodes in the model's inner loops. Results are identical (tested).
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +20,8 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
+
+from sim.outcomes import flatten_outcomes as flatten  # noqa: F401 (re-exported)
 
 # Shape of the education gradient of taste (primary, spm, diploma, degree), per unit of
 # the gradient; 0.6 reproduces the schema default [-0.6, -0.3, 0.0, 0.2].
@@ -98,16 +99,6 @@ def to_overrides(values: dict[str, object]) -> list[str]:
     return out
 
 
-def flatten(outcomes: dict, prefix: str = "") -> dict[str, float]:
-    """Nested outcomes -> flat columns: {"uptake_by_income": {"B40": x}} -> {"uptake_by_income.B40": x}."""
-    flat = {}
-    for key, value in outcomes.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = float(value) if value is not None else math.nan
-    return flat
 
 
 def outcome_columns(record) -> dict[str, float]:

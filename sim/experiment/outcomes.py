@@ -5,17 +5,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from sim.outcomes import flatten_outcomes as flatten  # noqa: F401 (re-exported)
 
-def flatten(outcomes: dict, prefix: str = "") -> dict[str, float]:
-    """``{"a": {"b": 1}}`` -> ``{"a.b": 1.0}``; None becomes NaN so columns stay numeric."""
-    flat: dict[str, float] = {}
-    for key, value in outcomes.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = float("nan") if value is None else float(value)
-    return flat
+
 
 
 @lru_cache(maxsize=1)
