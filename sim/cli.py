@@ -41,7 +41,7 @@ class UsageError(Exception):
 
 
 def fail(command: str, message: str, code: int = 2) -> None:
-    print(f"mcsim {command}: error: {message}", file=sys.stderr)
+    print(f"mcsim{' ' + command if command else ''}: error: {message}", file=sys.stderr)
     sys.exit(code)
 
 
