@@ -36,10 +36,6 @@ Overrides use Hydra syntax; `mcsim run --help` lists the configuration.
 """
 
 
-class UsageError(Exception):
-    """Bad command-line input; the message is one line."""
-
-
 def fail(command: str, message: str, code: int = 2) -> None:
     print(f"mcsim{' ' + command if command else ''}: error: {message}", file=sys.stderr)
     sys.exit(code)
@@ -79,7 +75,7 @@ def policy_scenarios() -> list[str]:
 
 def explain(exc: BaseException, overrides: list[str]) -> str:
     """Turn a Hydra/OmegaConf composition error into one line: key, value, what is allowed."""
-    from omegaconf.errors import ConfigKeyError, ValidationError
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, ValidationError
 
     text = str(exc)
     cause = exc.__cause__ or exc.__context__
@@ -87,9 +83,9 @@ def explain(exc: BaseException, overrides: list[str]) -> str:
         if f"'{group}/" in text or f"{group}/" in text and "Could not find" in text:
             value = next((o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0].lstrip("+~") == group), "?")
             return f"{group}={value} is not a known {group}: available are {', '.join(available(group))}"
-    err = cause if isinstance(cause, (ConfigKeyError, ValidationError)) else exc
+    err = cause if isinstance(cause, (ConfigKeyError, ConfigAttributeError, ValidationError)) else exc
     full_key = getattr(err, "full_key", None)
-    if isinstance(err, ConfigKeyError) or "not in struct" in text or "Key '" in str(err) and "not in" in str(err):
+    if isinstance(err, (ConfigKeyError, ConfigAttributeError)) or "not in struct" in text or "Key '" in str(err) and "not in" in str(err):
         key = full_key or _override_key(text)
         parent = key.rsplit(".", 1)[0] if key and "." in key else ""
         allowed = _keys_of(parent)

@@ -97,6 +97,3 @@ class Policy:
         for pot, (lever, _) in POTS.items():
             out[lever] += self.spend[pot]
         return out
-
-    def total_spend(self) -> float:
-        return float(sum(arr.sum() for arr in self.spend.values()))

@@ -97,6 +97,11 @@ def test_unknown_scenario_lists_the_available_ones(tmp_path):
     assert all(name in result.stderr for name in SCENARIOS)
 
 
+def test_unknown_key_message_lists_the_known_keys(tmp_path):
+    result = mcsim("run", "population.n_agentz=5", f"hydra.run.dir={tmp_path / 'run'}")
+    assert "not a known configuration key" in result.stderr and "n_agents" in result.stderr
+
+
 def test_out_of_range_message_says_what_is_allowed(tmp_path):
     result = mcsim("run", "policy.subsidy.rate=1.5", f"hydra.run.dir={tmp_path / 'run'}")
     assert "1.5" in result.stderr and "from 0 to 1" in result.stderr

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 from omegaconf import OmegaConf
 
 from sim.cli import fail, hydra_app, preflight
@@ -30,6 +31,8 @@ def write_run(record, cfg, out_dir: Path, wall_time_s: float) -> None:
     write_parquet(out_dir / "timeseries.parquet", record.timeseries)
     write_json(out_dir / "manifest.json", manifest(record.seed, config_yaml, wall_time_s,
                                                   scenario=record.scenario, n_agents=record.n_agents))
+    if cfg.save_learners:
+        write_parquet(out_dir / "learners.parquet", pd.DataFrame(record.learner_outcomes))
     write_json(out_dir / "summary.json", record.summary())
 
 

@@ -100,8 +100,6 @@ class MarketConfig:
     productivity_noise_sd: float = 0.7
     productivity_benchmark: float = 0.3  # a holder "succeeds" when productivity beats this
     sponsorship_rate_quarter: float = 0.008  # levy-registered employees offered sponsorship, per quarter
-    levy_rate: float = 0.01              # HRD Corp levy, share of monthly wages (10+ employees)
-    micro_credential_levy_share: float = 0.05  # share of levy that may fund micro-credentials
 
 
 # --------------------------------------------------------------------------- levers

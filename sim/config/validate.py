@@ -74,8 +74,6 @@ RANGES: dict[str, tuple[float, float]] = {
     "market.evidence_persons_per_observation": (1e-6, INF),
     "market.productivity_noise_sd": (0, INF),
     "market.sponsorship_rate_quarter": (0, 1),
-    "market.levy_rate": (0, 1),
-    "market.micro_credential_levy_share": (0, 1),
     "policy.subsidy.rate": (0, 1),
     "policy.subsidy.cap_rm": (0, INF),
     "policy.subsidy.annual_budget_rm": (0, INF),
