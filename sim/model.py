@@ -85,6 +85,11 @@ class MicroCredentialModel(mesa.Model):
         self.levy_trainees_by_firm_size = np.zeros(len(FIRM_SIZES))    # persons starting levy-sponsored study
         self.new_completers = np.zeros(0, dtype=np.int64)
         self.new_completer_offers = np.zeros(0, dtype=np.int64)
+        self.new_qualification_holders = np.zeros(0, dtype=np.int64)
+        self.new_qualification_counts = np.zeros(0)
+        self.first_enrolment_hazard = {"aware": float("nan"), "all": float("nan")}
+        self.accreditation_applications = 0   # MQA reviews started (providers)
+        self.accreditation_failures = 0       # reviews failed: value added below the standard
         self.history: list[dict] = []
         self._refresh_trust()
 
@@ -187,8 +192,8 @@ def set_up_market(model) -> None:
     beh = cfg.behaviour
     model.bass_p_quarter = metrics.annual_to_quarterly_rate(beh.bass_p_annual)
     model.bass_q_quarter = metrics.annual_to_quarterly_rate(min(beh.bass_q_annual, 1.0))
-    model.pv_months = rules.present_value_factor(beh.discount_rate_annual, beh.benefit_horizon_years,
-                                                 beh.wage_ramp_quarters)
+    model.pv_table = rules.present_value_table(beh.discount_rate_annual, beh.benefit_horizon_years,
+                                               beh.wage_ramp_quarters)
     model.education_taste = np.asarray(beh.taste_by_education, dtype=np.float64)
 
 

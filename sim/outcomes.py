@@ -80,12 +80,21 @@ def quarter_record(model, q: int) -> dict:
         "credential_holders_rate": {"all": float(count.persons(L.credentials > 0) / total)},
         "subsidised_rate": {"all": float(count.persons(L.ever_subsidised) / total)},
         "employer_trust": {"accredited": model.mean_trust_accredited, "other": model.mean_trust_other},
+        "aware_rate": {"all": float(count.persons(L.aware) / total)},
+        "first_enrolment_hazard": dict(model.first_enrolment_hazard),
+        "accredited_offer_share": {"all": accredited_offer_share(model.offers)},
         "public_spend_rm": {lever: float(spend[lever][q]) for lever in LEVER_NAMES},
         "levy_spend_rm": {"all": float(model.policy.levy_spend[q])},
         "connectivity_share": dict(zip(CONNECTIVITY, conn.tolist())),
         "employment_rate": {"all": float(count.persons(L.labour <= INFORMAL) / total)},
         "providers_active": {"all": float(len(np.unique(model.offers.provider[model.offers.active])))},
     }
+
+
+def accredited_offer_share(offers) -> float:
+    """Share of active paid (not free self-paced) offers that are MQA-accredited."""
+    paid = offers.active & ~offers.free_self_paced
+    return float(offers.accredited[paid].mean()) if paid.any() else float("nan")
 
 
 def _completion_rates(table: np.ndarray, labels) -> dict[str, float]:
@@ -121,6 +130,7 @@ def summarise(model) -> dict:
     completions = float(w @ L.completions)
     out = {
         "uptake_rate": metrics.weighted_mean(ever, w),
+        "aware_rate": metrics.weighted_mean(L.aware.astype(np.float64), w),
         "completion_rate": completions / enrolments if enrolments > 0 else float("nan"),
         "credential_holders_rate": metrics.weighted_mean(holders, w),
         "credentials_per_1000": 1000 * float(w @ L.credentials) / w.sum(),
@@ -178,6 +188,8 @@ def summarise(model) -> dict:
     gain_holders = L.recognised_credentials > 0
     wage_gain = L.wage_gain_rm.astype(np.float64)
     out.update({
+        "accredited_offer_share": accredited_offer_share(model.offers),
+        "accreditation_failures": float(model.accreditation_failures),
         "employer_trust_mean": 0.5 * (model.mean_trust_accredited + model.mean_trust_other),
         "employer_trust_accredited": model.mean_trust_accredited,
         "employer_trust_other": model.mean_trust_other,
@@ -186,6 +198,8 @@ def summarise(model) -> dict:
         "mean_monthly_wage_gain_rm": (metrics.weighted_mean(wage_gain, w, gain_holders)
                                       if gain_holders.any() else 0.0),
         "wage_gain_per_person_rm": metrics.weighted_mean(wage_gain, w),
+        "wage_gain_share_holders": (metrics.weighted_mean(wage_gain / np.maximum(L.potential_wage_rm, 1.0), w,
+                                                          gain_holders) if gain_holders.any() else 0.0),
         "employment_rate_initially_unemployed": metrics.weighted_mean(employed, w, model.initial_labour == 2),
     })
     return out

@@ -12,7 +12,8 @@ from :class:`sim.data.PopulationData` in a fixed order of vectorised steps:
    employees firm size, HRD Corp levy registration and representative employer;
 5. potential formal wage (RM/month, lognormal by education, age, location and ability,
    correlated with household income) and actual wage;
-6. connectivity tier, computer access and digital skill (Beta by education and age).
+6. connectivity tier, computer access and digital skill (Beta by education and age);
+7. the lasting propensity to learn (latent, standard normal).
 
 No per-agent Python loops: the only loops run over a handful of categories. Arrays are
 drawn as float32 where precision allows, so 20 million agents fit in a few GB.
@@ -223,13 +224,17 @@ def build_learners(n_agents: int, persons: float, data: PopulationData, rng: np.
             start += cnt
     del cell, order
 
+    # 7. Lasting propensity to learn (latent, standard normal), drawn last so the attributes
+    # above do not depend on it; the model scales it by behaviour.propensity_sd.
+    learning_propensity = normal()
+
     arrays = dict(
         weight=weight, age=age, female=female, state=state, rural=rural,
         household_income_rm=household_income, income_group=income_group, income_rank=rank,
         education=education, labour=labour, sector=sector, firm_size=firm_size,
         levy_registered=levy_registered, employer=employer, wage_rm=wage,
         potential_wage_rm=potential_wage, ability=ability, connectivity=connectivity,
-        computer=computer, digital_skill=digital_skill,
+        computer=computer, digital_skill=digital_skill, learning_propensity=learning_propensity,
     )
     for name, dtype in POPULATION_FIELDS.items():
         assert arrays[name].dtype == dtype, (name, arrays[name].dtype, dtype)

@@ -33,10 +33,24 @@ def present_value_factor(discount_rate_annual: float, horizon_years: float, ramp
     """Months-weighted present value of 1 RM/month of wage gain that ramps in linearly over
     ``ramp_quarters`` and lasts ``horizon_years``: sum over quarters of 3 months x ramp x
     discount. Unit: months."""
+    return float(present_value_table(discount_rate_annual, horizon_years, ramp_quarters)[-1])
+
+
+def present_value_table(discount_rate_annual: float, horizon_years: float, ramp_quarters: int) -> np.ndarray:
+    """:func:`present_value_factor` for every horizon of 0, 1, ... 4 x ``horizon_years``
+    quarters (index = quarters counted). A learner counts a gain only until 65, so the
+    horizon shrinks with age: look up ``table[min(quarters to 65, len - 1)]``. Unit: months."""
     quarters = np.arange(1, int(round(horizon_years * 4)) + 1)
     ramp = np.minimum(1.0, quarters / max(ramp_quarters, 1))
     discount = (1.0 + discount_rate_annual) ** (-quarters / 4.0)
-    return float(np.sum(3.0 * ramp * discount))
+    return np.concatenate([[0.0], np.cumsum(3.0 * ramp * discount)])
+
+
+def learner_present_value(table: np.ndarray, age_years) -> np.ndarray:
+    """Months-weighted present value (see :func:`present_value_table`) of a gain counted from
+    now until the learner's 65th birthday or the table's horizon, whichever comes first."""
+    quarters_left = np.clip(4 * (65 - np.asarray(age_years, dtype=np.int64)), 0, len(table) - 1)
+    return table[quarters_left]
 
 
 def expected_completion(h1, later_factor, duration_quarters):
@@ -100,6 +114,31 @@ def credential_benefit(beh, pv_months, wage_gain, ref_wage, p_complete, recognit
             * beh.rent_share * p_complete * recognition)
 
 
+def stacking_benefit(beh, pv_months, credits, credits_per_qualification, ref_wage, p_complete):
+    """Perceived value (RM) of a stackable course's step towards an MQF award: the award's wage
+    gain (recognised for certain: it is a qualification) pro rata to the credits it adds."""
+    share = np.minimum(1.0, np.asarray(credits, dtype=np.float64) / credits_per_qualification)
+    return beh.present_bias * pv_months * beh.qualification_wage_gain * ref_wage * share * p_complete
+
+
+def credit_cost(theta_credit, net_fee_rm, liquidity_share, household_income_rm):
+    """Utility cost of paying ``net_fee_rm`` out of pocket: rises smoothly (quadratically) with
+    the fee's share of monthly household income, ``theta_credit`` at one ``liquidity_share``
+    of income. No cliff: a dear course is unattractive, not impossible."""
+    burden = np.maximum(net_fee_rm, 0.0) / (liquidity_share * household_income_rm)
+    return theta_credit * burden * burden
+
+
+def learner_taste(beh, education_taste, propensity, age_years, completed_before, aware):
+    """The learner's own part of the utility of enrolling, whatever the offer: the enrolment
+    constant, education, the lasting propensity to learn, age, prior learning, and the search
+    cost of not knowing micro-credentials (knowing is not intending: a small term)."""
+    return (beh.asc_enrol + education_taste + propensity
+            + beh.taste_age_per_decade * (np.asarray(age_years, dtype=np.float64) - 40.0) / 10.0
+            + beh.taste_prior_completion * completed_before
+            - beh.unaware_penalty * ~np.asarray(aware, dtype=bool))
+
+
 def study_time_cost(beh, credits, ref_wage, working):
     """Opportunity cost (RM) of a course's study hours: the wage per hour (30% of it for
     people not working), times the time weight."""
@@ -110,35 +149,33 @@ def study_time_cost(beh, credits, ref_wage, working):
 def offer_utility(
     beh,
     *,
+    taste,
     net_benefit_rm,
     household_income_rm,
-    education_taste,
+    credit,
     online,
     access,
     travel,
     peer_share,
-    stackable,
-    stack_weight,
-    sponsored,
 ):
     """Systematic utility of each sampled offer relative to not enrolling (utility 0).
+    (An employer's sponsorship offer, ``sponsor_push``, is part of the learner's taste.)
 
-    U = asc + taste(education) + money_weight * net benefit / monthly household income
-        - theta_online * [online] * (1 - access) - theta_travel * travel
-        + gamma * peer share + zeta * stackable + sponsor_push * [sponsored].
+    U = taste (see :func:`learner_taste`) + money_weight * net benefit / monthly household income
+        - credit cost - theta_online * [online] * (1 - access) - theta_travel * travel
+        + gamma * peer share.
     ``travel`` is 1 for a rural learner's in-person offer, 0.5 for blended, else 0.
-    ``net_benefit_rm`` is already beta * PV(wage gain * P(complete) * recognition) minus the
-    net fee and the opportunity cost of time (RM). Shapes broadcast to (learners, offers).
+    ``net_benefit_rm`` is already beta * PV(wage gain * P(complete) * recognition) plus the
+    value of stacking, minus the net fee and the opportunity cost of time (RM); ``credit`` is
+    :func:`credit_cost`. Shapes broadcast to (learners, offers).
     """
     return (
-        beh.asc_enrol
-        + education_taste
+        taste
         + beh.money_weight * net_benefit_rm / household_income_rm
+        - credit
         - beh.theta_online * online * (1.0 - access)
         - beh.theta_travel_rural * travel
         + beh.gamma_peer * peer_share
-        + beh.zeta_stack * stack_weight * stackable
-        + beh.sponsor_push * sponsored
     )
 
 

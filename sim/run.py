@@ -18,6 +18,7 @@ from sim.model import MicroCredentialModel
 
 # Per-learner arrays kept for paired (baseline vs scenario) counterfactuals.
 LEARNER_OUTCOME_FIELDS = ("weight", "income_group", "rural", "female", "education", "ever_enrolled",
+                          "first_enrolled_quarter",
                           "completions", "ever_subsidised", "subsidy_rm", "credentials",
                           "recognised_credentials")
 

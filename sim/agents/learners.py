@@ -34,6 +34,7 @@ POPULATION_FIELDS: dict[str, np.dtype] = {
     "connectivity": np.dtype(np.int8),
     "computer": np.dtype(np.bool_),
     "digital_skill": np.dtype(np.float32),
+    "learning_propensity": np.dtype(np.float32),
 }
 
 # Learning and labour-market state the model evolves (name -> dtype, initial value).
@@ -43,6 +44,7 @@ STATE_FIELDS: dict[str, tuple[np.dtype, object]] = {
     "quarters_left": (np.dtype(np.int8), 0),       # study quarters remaining
     "enrolled_quarter": (np.dtype(np.int8), -1),   # quarter of the current enrolment
     "ever_enrolled": (np.dtype(np.bool_), False),
+    "first_enrolled_quarter": (np.dtype(np.int16), -1),  # quarter of the first enrolment, -1 never
     "enrolments": (np.dtype(np.int8), 0),
     "completions": (np.dtype(np.int8), 0),
     "online_enrolments": (np.dtype(np.int8), 0),
@@ -58,6 +60,7 @@ STATE_FIELDS: dict[str, tuple[np.dtype, object]] = {
     "current_subsidy_rm": (np.dtype(np.float32), 0.0),
     "wage_gain_target_rm": (np.dtype(np.float32), 0.0),  # RM/month the credentials will add
     "wage_gain_rm": (np.dtype(np.float32), 0.0),         # RM/month added so far (ramps in)
+    "wage_gain_ramp_rm": (np.dtype(np.float32), 0.0),    # RM/month added per quarter while ramping
     "enrolled_connectivity": (np.dtype(np.int8), -1),  # connectivity tier at enrolment
     "initially_employed": (np.dtype(np.bool_), False),
 }
@@ -76,7 +79,8 @@ class Learners:
     ``employer`` index of the representative employer (-1 when none); ``wage_rm`` own
     monthly earnings, RM (0 when not working); ``potential_wage_rm`` earnings when
     working, RM per month; ``ability`` latent, standard normal; ``connectivity`` tier;
-    ``computer`` has a computer (else phone only); ``digital_skill`` in [0, 1].
+    ``computer`` has a computer (else phone only); ``digital_skill`` in [0, 1];
+    ``learning_propensity`` lasting taste for learning, latent standard normal (drawn once).
     """
 
     weight: np.ndarray
@@ -99,6 +103,7 @@ class Learners:
     connectivity: np.ndarray
     computer: np.ndarray
     digital_skill: np.ndarray
+    learning_propensity: np.ndarray
     state_arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

@@ -18,25 +18,21 @@ from sim.domain import BLENDED, IN_PERSON, ONLINE, PROVIDER_TYPES
 # type -> profile. fee_rm: fee range per micro-credential (RM); value_added: productivity
 # added (sd of ability); accredited: probability of MQA accreditation at start; readiness:
 # online-delivery readiness range (0-1); seats: new places per offer per quarter (persons);
-# modes: delivery modes it offers with probabilities; wage_gain: expected wage return of a
-# recognised credential (share of wage, 0-5% per the design notes); free_share: share of
-# offers that are free and self-paced.
+# modes: delivery modes it offers with probabilities; free_share: share of offers that are
+# free and self-paced. An offer's wage return is not drawn apart from its quality: it is
+# market.wage_gain_per_value_added x value added (0-4.5% of wage at the default 0.10, within
+# the design notes' 0-5% for short courses), so a credential that certifies nothing gains nothing.
 PROVIDER_PROFILES: dict[str, dict] = {
     "public_university": dict(fee_rm=(250, 800), value_added=(0.25, 0.45), accredited=0.9,
-                              readiness=(0.45, 0.8), seats=(300, 900), modes=(0.4, 0.4, 0.2),
-                              wage_gain=(0.02, 0.045), free_share=0.0, credits=(1, 4)),
+                              readiness=(0.45, 0.8), seats=(300, 900), modes=(0.4, 0.4, 0.2), free_share=0.0, credits=(1, 4)),
     "private_hei": dict(fee_rm=(400, 1200), value_added=(0.15, 0.4), accredited=0.7,
-                        readiness=(0.35, 0.75), seats=(200, 600), modes=(0.5, 0.3, 0.2),
-                        wage_gain=(0.015, 0.04), free_share=0.0, credits=(1, 4)),
+                        readiness=(0.35, 0.75), seats=(200, 600), modes=(0.5, 0.3, 0.2), free_share=0.0, credits=(1, 4)),
     "tvet": dict(fee_rm=(80, 400), value_added=(0.2, 0.4), accredited=0.6,
-                 readiness=(0.1, 0.45), seats=(150, 500), modes=(0.1, 0.3, 0.6),
-                 wage_gain=(0.02, 0.05), free_share=0.0, credits=(1, 3)),
+                 readiness=(0.1, 0.45), seats=(150, 500), modes=(0.1, 0.3, 0.6), free_share=0.0, credits=(1, 3)),
     "industry_trainer": dict(fee_rm=(500, 1500), value_added=(0.1, 0.35), accredited=0.25,
-                             readiness=(0.25, 0.6), seats=(100, 400), modes=(0.2, 0.3, 0.5),
-                             wage_gain=(0.01, 0.035), free_share=0.0, credits=(0.5, 2)),
+                             readiness=(0.25, 0.6), seats=(100, 400), modes=(0.2, 0.3, 0.5), free_share=0.0, credits=(0.5, 2)),
     "online_platform": dict(fee_rm=(100, 400), value_added=(0.0, 0.2), accredited=0.1,
-                            readiness=(0.85, 0.98), seats=(1e6, 1e6), modes=(1.0, 0.0, 0.0),
-                            wage_gain=(0.0, 0.02), free_share=0.6, credits=(0.5, 2)),
+                            readiness=(0.85, 0.98), seats=(1e6, 1e6), modes=(1.0, 0.0, 0.0), free_share=0.6, credits=(0.5, 2)),
 }
 MIN_SEATS = 20.0  # persons per quarter; below this an offer closes
 
@@ -84,7 +80,9 @@ class Provider(mesa.Agent):
         self.readiness = readiness           # online-delivery readiness, 0-1
         self.expected_demand = None          # persons per quarter per offer (adaptive)
         self.low_fill_quarters = 0
-        self.accreditation_due: int | None = None  # quarter when a pending accreditation lands
+        self.accreditation_due: int | None = None  # quarter when a pending accreditation review ends
+        self.accreditation_failed = False    # failed MQA's review: does not apply again
+        self.value_added = 0.0               # quality of its paid offers (sd of ability)
         self.grants_rm = 0.0
 
     @property
@@ -135,7 +133,8 @@ class Provider(mesa.Agent):
             self.low_fill_quarters = 0
         if self.low_fill_quarters >= market.exit_after_low_fill_quarters:
             offers.active[self.offer_rows] = False
-        if self.accreditation_due is None and not offers.accredited[rows].all():
+        if (self.accreditation_due is None and not self.accreditation_failed
+                and not offers.accredited[rows].all()):
             self._consider_accreditation(rows)
 
     def _consider_accreditation(self, rows: np.ndarray) -> None:
@@ -151,18 +150,25 @@ class Provider(mesa.Agent):
         cost = market.accreditation_cost_rm - model.policy.accreditation_incentive_rm(model.quarter)
         if yearly_extra > cost:
             self.accreditation_due = model.quarter + market.accreditation_lag_quarters
+            model.accreditation_applications += 1
 
     def _become_accredited(self) -> None:
+        """MQA's review ends: the provider's paid offers are accredited when their value added
+        meets the standard; otherwise the application fails (its cost is sunk) for good."""
         model = self.model
         offers = model.offers
-        rows = self.offer_rows[~offers.accredited[self.offer_rows]]
+        self.accreditation_due = None
+        if self.value_added < model.cfg.market.accreditation_standard:
+            self.accreditation_failed = True
+            model.accreditation_failures += 1
+            return
+        rows = self.offer_rows[~offers.accredited[self.offer_rows] & ~offers.free_self_paced[self.offer_rows]]
         if len(rows):
             offers.accredited[rows] = True
             premium = 1.0 + model.cfg.market.accreditation_fee_premium
             offers.fee_rm[rows] *= premium
             offers.unit_cost_rm[rows] *= premium
             model.policy.pay_accreditation_incentive(model.quarter)
-        self.accreditation_due = None
 
 
 def build_providers(model, rng: np.random.Generator, state_shares: np.ndarray) -> tuple[list[Provider], Offers]:
@@ -177,10 +183,12 @@ def build_providers(model, rng: np.random.Generator, state_shares: np.ndarray) -
         for _ in range(count):
             home = int(rng.choice(len(state_shares), p=state_shares))
             readiness = min(1.0, float(rng.uniform(*profile["readiness"])) * market.readiness_scale)
-            accredited = bool(rng.random() < profile["accredited"])
             value_added = float(rng.uniform(*profile["value_added"])) * market.value_added_scale
+            # Accredited at the start only where MQA's standard is met (accreditation screens).
+            accredited = bool(rng.random() < profile["accredited"]) and value_added >= market.accreditation_standard
             first_row = len(columns["provider"])
             provider = Provider(model, kind, home, np.arange(first_row, first_row + k), readiness)
+            provider.value_added = value_added
             providers.append(provider)
             for _ in range(k):
                 free = bool(rng.random() < profile["free_share"])
@@ -195,8 +203,9 @@ def build_providers(model, rng: np.random.Generator, state_shares: np.ndarray) -
                 columns["fee_rm"].append(fee)
                 columns["accredited"].append(accredited and not free)
                 columns["stackable_draw"].append(float(rng.random()))
-                columns["wage_gain"].append(float(rng.uniform(*profile["wage_gain"])) * (0.3 if free else 1.0))
-                columns["value_added"].append(value_added * (0.3 if free else 1.0))
+                quality = value_added * (0.3 if free else 1.0)
+                columns["wage_gain"].append(market.wage_gain_per_value_added * quality)
+                columns["value_added"].append(quality)
                 columns["seats"].append(float(rng.uniform(*profile["seats"])))
                 columns["readiness"].append(readiness)
                 columns["home_state"].append(home)

@@ -52,6 +52,21 @@ class Target:
     tolerance: float
     source: str = ""
     weight: float = 1.0
+    baseline_run: str | None = None   # paired contrast: the statistic in ``run`` against this run
+    contrast: str = "difference"      # difference, ratio or odds_ratio (with baseline_run)
+
+    def combine(self, value: float, baseline: float) -> float:
+        """The target's value from the statistic in its run and in its paired baseline run."""
+        if self.contrast == "difference":
+            return value - baseline
+        if self.contrast == "ratio":
+            return value / baseline if baseline else math.nan
+        odds = lambda p: p / (1 - p) if 0 < p < 1 else math.nan  # noqa: E731
+        return odds(value) / odds(baseline) if odds(baseline) else math.nan
+
+    @property
+    def runs(self) -> tuple[str, ...]:
+        return (self.run,) if self.baseline_run is None else (self.run, self.baseline_run)
 
 
 @dataclass
@@ -97,12 +112,18 @@ def spec_from_dict(raw: dict, where: str = "targets") -> CalibrationSpec:
         try:
             target = Target(name=str(t["name"]), run=str(t["run"]), statistic=str(t["statistic"]),
                             value=float(t["value"]), tolerance=float(t["tolerance"]),
-                            source=str(t.get("source", "")).strip(), weight=float(t.get("weight", 1.0)))
+                            source=str(t.get("source", "")).strip(), weight=float(t.get("weight", 1.0)),
+                            baseline_run=None if t.get("baseline_run") is None else str(t["baseline_run"]),
+                            contrast=str(t.get("contrast", "difference")))
         except KeyError as exc:
             raise CalibrationError(f"{where}: targets[{i}] lacks {exc.args[0]}: each target needs "
                                    "name, run, statistic, value, tolerance") from None
-        if target.run not in runs:
-            raise CalibrationError(f"{where}: targets[{i}].run={target.run!r} is not a run: expected one of {', '.join(runs)}")
+        for key, run in (("run", target.run), ("baseline_run", target.baseline_run)):
+            if run is not None and run not in runs:
+                raise CalibrationError(f"{where}: targets[{i}].{key}={run!r} is not a run: expected one of {', '.join(runs)}")
+        if target.contrast not in ("difference", "ratio", "odds_ratio"):
+            raise CalibrationError(f"{where}: targets[{i}].contrast={target.contrast!r} is not allowed: "
+                                   "expected difference, ratio or odds_ratio")
         if not target.tolerance > 0:
             raise CalibrationError(f"{where}: targets[{i}].tolerance={target.tolerance} is not allowed: expected > 0")
         parse_statistic(target.statistic)
@@ -140,8 +161,28 @@ def parse_statistic(text: str) -> tuple:
     if kind == "uptake_ratio" and "/" in arg:
         num, _, den = arg.partition("/")
         return ("uptake_ratio", tuple(num.split("+")), tuple(den.split("+")))
+    if kind == "group_uptake" and "@" in arg:
+        selection, _, q = arg.rpartition("@")
+        groups = {}
+        for part in filter(None, selection.split(";")):
+            attribute, _, values = part.partition("=")
+            if attribute not in GROUP_ATTRIBUTES or not values:
+                raise CalibrationError(f"statistic={text!r}: {part!r} is not allowed: expected "
+                                       f"ATTRIBUTE=A+B with ATTRIBUTE one of {', '.join(GROUP_ATTRIBUTES)}")
+            groups[attribute] = tuple(values.split("+"))
+        return ("group_uptake", tuple(sorted(groups.items())), int(q))
     raise CalibrationError(f"statistic={text!r} is not allowed: expected outcome:KEY, "
-                           "timeseries:METRIC/GROUP@QUARTER or uptake_ratio:A+B/C (education groups)")
+                           "timeseries:METRIC/GROUP@QUARTER, uptake_ratio:A+B/C (education groups) or "
+                           "group_uptake:income=B40;education=primary+spm@QUARTER")
+
+
+def _group_attributes():
+    from sim.domain import EDUCATION, INCOME_GROUPS, LOCATIONS
+    return {"income": ("income_group", INCOME_GROUPS), "education": ("education", EDUCATION),
+            "location": ("rural", LOCATIONS)}
+
+
+GROUP_ATTRIBUTES = ("income", "education", "location")
 
 
 def statistic(record, text: str) -> float:
@@ -162,8 +203,17 @@ def statistic(record, text: str) -> float:
         if hit.empty:
             raise CalibrationError(f"statistic {text!r}: no {metric}/{group} at quarter {q} in the run")
         return float(hit.value.iloc[0])
-    _, num, den = parsed
     lo = record.learner_outcomes
+    if parsed[0] == "group_uptake":
+        _, groups, q = parsed
+        mask = np.ones(len(lo["weight"]), dtype=bool)
+        for attribute, values in groups:
+            column, labels = _group_attributes()[attribute]
+            mask &= np.isin(lo[column].astype(np.int64), [labels.index(v) for v in values])
+        w = lo["weight"][mask].astype(float)
+        first = lo["first_enrolled_quarter"][mask]
+        return float(w @ ((first >= 0) & (first <= q)) / w.sum()) if w.sum() > 0 else math.nan
+    _, num, den = parsed
     w = lo["weight"].astype(float)
     ever = lo["ever_enrolled"].astype(float)
 
@@ -191,7 +241,7 @@ class Simulator:
         self.progress = progress
         common = [f"population.n_agents={spec.settings.n_agents}", *spec.settings.overrides]
         self.bases = {run: base_config([*overrides, *common]) for run, overrides in spec.runs.items()}
-        self.stats = {run: tuple(sorted({t.statistic for t in spec.targets if t.run == run})) for run in spec.runs}
+        self.stats = {run: tuple(sorted({t.statistic for t in spec.targets if run in t.runs})) for run in spec.runs}
         self.workers = workers
         self.pool = process_pool(workers) if (workers or os.cpu_count() or 1) > 1 else None
         self.evaluations = 0
@@ -216,16 +266,19 @@ class Simulator:
         extracts = {run: functools.partial(extract_statistics, statistics=self.stats[run]) for run in self.bases}
         out = run_jobs(configs, [extracts[run] for _, _, run in index], workers=self.workers,
                        progress=self.progress, desc=desc, pool=self.pool)
-        results = list(enumerate(out))
         self.evaluations += len(np.atleast_2d(thetas))
-        rows: dict[tuple[int, int], dict] = {}
-        for k, stats in results:
+        by_run: dict[tuple[int, int], dict] = {}
+        for k, stats in enumerate(out):
             i, seed, run = index[k]
-            row = rows.setdefault((i, seed), {"candidate": i, "seed": seed})
+            by_run.setdefault((i, seed), {})[run] = stats
+        rows = []
+        for (i, seed), stats in by_run.items():
+            row = {"candidate": i, "seed": seed}
             for t in self.spec.targets:
-                if t.run == run:
-                    row[t.name] = stats[t.statistic]
-        return pd.DataFrame(list(rows.values())).sort_values(["candidate", "seed"]).reset_index(drop=True)
+                value = stats[t.run][t.statistic]
+                row[t.name] = value if t.baseline_run is None else t.combine(value, stats[t.baseline_run][t.statistic])
+            rows.append(row)
+        return pd.DataFrame(rows).sort_values(["candidate", "seed"]).reset_index(drop=True)
 
     def simulate(self, thetas: np.ndarray, seeds: list[int] | None = None, desc: str = "runs") -> pd.DataFrame:
         """Mean over seeds: one row per candidate, one column per target."""

@@ -44,6 +44,12 @@ class BehaviourConfig:
     offers_sampled: int = 3              # offers a learner compares each quarter
     asc_enrol: float = -4.4              # utility of enrolling at all vs not (sets the level)
     taste_by_education: list[float] = field(default_factory=lambda: [-0.6, -0.3, 0.0, 0.2])
+    # Lasting heterogeneity: a propensity to learn drawn once per person (utility units), so the
+    # keen enrol first and the hazard of a first enrolment falls over time.
+    propensity_sd: float = 1.5           # sd of the person's lasting taste for learning
+    taste_age_per_decade: float = -0.25  # utility per decade of age above 40 (older adults learn less)
+    taste_prior_completion: float = 0.5  # utility once a course has been completed (prior learning)
+    unaware_penalty: float = 0.3         # search cost of not knowing micro-credentials (utility)
     money_weight: float = 1.0            # utility per RM of net benefit / RM of monthly household income
     present_bias: float = 0.85           # beta of quasi-hyperbolic discounting
     discount_rate_annual: float = 0.05   # exponential discounting of future wage gains
@@ -52,10 +58,12 @@ class BehaviourConfig:
     theta_online: float = 1.5            # disutility of online study at zero digital access
     theta_travel_rural: float = 1.0      # disutility of in-person study for rural learners (blended: half)
     gamma_peer: float = 1.0              # utility per share of peers ever enrolled
-    zeta_stack: float = 0.3              # utility of a stackable (towards a qualification) offer
     sponsor_push: float = 1.5            # utility of an employer's sponsorship offer
-    liquidity_share_b40: float = 0.20    # out-of-pocket fee limit, share of monthly household income
-    liquidity_share_other: float = 0.30
+    # Credit constraint, smooth: utility cost theta_credit * (net fee / (liquidity share x monthly
+    # household income))^2, so a fee of one liquidity share of income costs theta_credit.
+    theta_credit: float = 1.0
+    liquidity_share_b40: float = 0.20    # share of monthly household income (B40)
+    liquidity_share_other: float = 0.30  # share of monthly household income (M40, T20)
     # Completion: logit of the first-quarter dropout hazard
     dropout_base: float = -2.0
     dropout_free_self_paced: float = 4.4
@@ -66,6 +74,7 @@ class BehaviourConfig:
     dropout_later_factor: float = 0.35   # later quarters' hazard relative to the first
     # Labour market
     rent_share: float = 0.5              # share of the productivity gain paid as wage
+    qualification_wage_gain: float = 0.05  # wage gain of an MQF award completed by stacking, share of wage
     wage_ramp_quarters: int = 10         # quarters for a recognised wage gain to ramp in
     job_finding_quarter: float = 0.30    # unemployed finding a job, per quarter
     separation_quarter: float = 0.010    # employed losing a job, per quarter
@@ -82,6 +91,8 @@ class MarketConfig:
     providers_per_type: list[int] = field(default_factory=lambda: [20, 40, 60, 60, 10])
     offers_per_provider: int = 2
     value_added_scale: float = 1.0       # multiplies providers' value added (credential quality)
+    wage_gain_per_value_added: float = 0.10  # recognised wage gain, share of wage per sd of value added
+    accreditation_standard: float = 0.20     # value added (sd of ability) MQA's review requires
     readiness_scale: float = 1.0         # multiplies providers' initial online readiness
     demand_smoothing: float = 0.3        # weight of the latest quarter in expected demand
     seat_adjustment: float = 0.25        # share of the gap to expected demand closed per quarter
@@ -92,13 +103,15 @@ class MarketConfig:
     accreditation_lag_quarters: int = 2
     accreditation_fee_premium: float = 0.15      # fee increase on accreditation, share
     # Employers' Beta trust in micro-credentials
-    trust_prior_mean_accredited: float = 0.50
-    trust_prior_mean_other: float = 0.40
+    trust_prior_mean_accredited: float = 0.45  # weak recognition today (assumption, 0.3-0.6)
+    trust_prior_mean_other: float = 0.35
     trust_prior_weight: float = 20.0     # pseudo-observations
     trust_forgetting: float = 0.97       # lambda, per quarter
-    evidence_persons_per_observation: float = 300.0  # persons behind one employer observation
-    productivity_noise_sd: float = 0.7
-    productivity_benchmark: float = 0.3  # a holder "succeeds" when productivity beats this
+    evidence_persons_per_observation: float = 1000.0  # persons behind one employer observation
+    # A holder "succeeds" when the productivity the employer sees beyond what it expected of this
+    # worker (the credential's value added + noise, sd of ability) beats the benchmark.
+    productivity_noise_sd: float = 0.25
+    productivity_benchmark: float = 0.18
     sponsorship_rate_quarter: float = 0.008  # levy-registered employees offered sponsorship, per quarter
 
 
@@ -147,10 +160,10 @@ class RecognitionLever(LeverWindow):
     accreditation_incentive_rm: float = 0.0   # grant per provider on accreditation
     accreditation_annual_budget_rm: float = 0.0
     stackable_share: float = 0.3         # share of accredited offers stackable into MQF awards
-    credits_per_qualification: float = 6.0
+    credits_per_qualification: float = 20.0  # MQA credits for an MQF award by stacking (smallest awards: 20-30)
     employer_campaign_annual_budget_rm: float = 0.0
     campaign_pseudo_observations_per_rm_million: float = 0.02  # prior weight added, per employer per quarter
-    campaign_attention_per_rm_million: float = 0.3  # extra weight on observed accredited holders, per RM 1m a quarter
+    campaign_attention_per_rm_million: float = 0.5  # extra weight on observed accredited holders, per RM 1m a quarter
 
 
 @dataclass

@@ -1,9 +1,13 @@
 """Step 1, policy: connectivity rollout, device grants, digital-skills courses, community
 access centres, awareness and employer campaigns, provider readiness grants.
 
-Status-quo rollout rates are assumptions (docs/DATA.md): per quarter, none -> mobile 0.10
-urban / 0.06 rural (JENDELA 4G coverage reaching 99.7% of populated areas by 2025-12), and
-mobile -> fixed 0.025 urban / 0.010 rural (fibre passing 7.7m premises by 2022, phase 2 to 9m).
+Status-quo rollout (docs/DATA.md). JENDELA brings 4G coverage to 99.7% of populated areas by
+2025-12, so coverage no longer binds: what remains is adoption. None -> mobile: the share of
+households without internet fell from 5.1% (2021) to 3.2% (2024) (DOSM ICT Use and Access), a
+decline of 14%/year, 0.038 per quarter (assumption range 0.02-0.06), urban and rural alike.
+Mobile -> fixed: fibre passes 7.7m premises in 2022 on the way to JENDELA phase 2's 9m, and 47%
+of households had fixed broadband in 2023; assume the fixed share grows about 2 points a year
+(range 1-3), mostly in towns: 0.012 urban / 0.005 rural per quarter of the mobile-only.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from sim.rules import ration_by_priority
 from sim.targeting import target_mask
 
 UPGRADE_RATE = {  # (from tier) -> (urban, rural) per quarter, status quo
-    NO_CONNECTION: (0.10, 0.06),
-    MOBILE_ONLY: (0.025, 0.010),
+    NO_CONNECTION: (0.038, 0.038),
+    MOBILE_ONLY: (0.012, 0.005),
 }
 
 

@@ -1,4 +1,4 @@
-"""Step 5: aware, idle learners compare a few sampled feasible offers with not enrolling
+"""Step 5: idle learners compare a few sampled feasible offers with not enrolling
 (random utility, logit); subsidies are rationed by budget and seats by provider capacity,
 each in a random priority order; the served enrol.
 """
@@ -20,12 +20,18 @@ def run(model, q: int) -> None:
     offers = model.offers
     model.offer_demand_persons[:] = 0.0
     model.offer_enrolled_persons[:] = 0.0
-    candidates = np.flatnonzero(L.aware & (L.offer < 0))
+    # Knowing is not intending: every idle learner may choose; not knowing micro-credentials
+    # only adds a search cost (rules.learner_taste).
+    candidates = np.flatnonzero(L.offer < 0)
+    never = ~L.ever_enrolled
+    at_risk = {"aware": L.aware & never, "all": never}
+    at_risk_persons = {k: model.person_counter.persons(m) for k, m in at_risk.items()}
     if len(candidates) == 0 or not offers.active.any():
         model.seat_inflow = model.effective_seats()
         model.seat_capacity = rules.open_seat_account(model.seat_balance, model.seat_inflow,
                                                       model.learners.mean_weight)
         model.seat_balance = model.seat_capacity.copy()
+        _record_hazard(model, at_risk, at_risk_persons)
         return
     candidates = candidates[_may_enrol(model, candidates, q)]
     sampled = _sample_offers(model, candidates, q)
@@ -65,6 +71,32 @@ def run(model, q: int) -> None:
     np.add.at(model.offer_enrolled_persons, offer_k, weight)
     model.seat_balance = model.seat_capacity - model.offer_enrolled_persons
     _enrol(model, who, offer_k, subsidy, weight, q)
+    _record_hazard(model, at_risk, at_risk_persons)
+
+
+def _record_hazard(model, at_risk: dict, at_risk_persons: dict) -> None:
+    """Quarterly hazard of a first enrolment: share of those who had never enrolled at the
+    start of the quarter (all, and the aware among them) who enrolled for the first time."""
+    L = model.learners
+    model.first_enrolment_hazard = {
+        k: (model.person_counter.persons(mask & L.ever_enrolled) / at_risk_persons[k]
+            if at_risk_persons[k] > 0 else float("nan"))
+        for k, mask in at_risk.items()}
+
+
+def _learner_part(model, ids: np.ndarray) -> dict:
+    """What the utility of every offer shares for learners ``ids``: taste (learner_taste),
+    reference wage, whether they work, the present value of a gain (months; counted to 65),
+    monthly household income and liquidity share. Arrays of shape (n,)."""
+    L, beh = model.learners, model.cfg.behaviour
+    working, ref_wage = _reference_wage(L, ids)
+    taste = rules.learner_taste(beh, model.education_taste[L.education[ids]],
+                                beh.propensity_sd * L.learning_propensity[ids].astype(np.float64),
+                                L.age[ids], L.completions[ids] > 0, L.aware[ids])
+    liquidity = np.where(L.income_group[ids] == B40, beh.liquidity_share_b40, beh.liquidity_share_other)
+    return {"taste": taste + beh.sponsor_push * model.sponsored_now[ids], "working": working,
+            "ref_wage": ref_wage, "pv_months": rules.learner_present_value(model.pv_table, L.age[ids]),
+            "income": L.household_income_rm[ids].astype(np.float64), "liquidity": liquidity}
 
 
 def _may_enrol(model, ids: np.ndarray, q: int) -> np.ndarray:
@@ -73,15 +105,15 @@ def _may_enrol(model, ids: np.ndarray, q: int) -> np.ndarray:
     The logit choice picks the outside option when its Gumbel error beats every offer's
     utility plus error. Each offer's utility is at most an upper bound computed per learner
     without sampling offers (best wage gain on the market, certain completion and
-    recognition, no fee or time cost, full peer share and stackability), and the best
-    offer error is the Gumbel of the largest of the offer uniforms. A learner whose outside
-    error beats bound + best error (with a margin for rounding) would choose not to enrol in
-    the full computation too, so only the rest are evaluated: same choices, far less work.
+    recognition, the largest stacking step, no fee, credit or time cost, full peer share), and
+    the best offer error is the Gumbel of the largest of the offer uniforms. A learner whose
+    outside error beats bound + best error (with a margin for rounding) would choose not to
+    enrol in the full computation too, so only the rest are evaluated: same choices, far
+    less work.
     """
-    L, offers, beh = model.learners, model.offers, model.cfg.behaviour
-    subsidy = model.cfg.policy.subsidy
-    if not (beh.money_weight >= 0 and beh.theta_time >= 0 and beh.theta_online >= 0
-            and beh.present_bias >= 0 and beh.rent_share >= 0 and subsidy.rate <= 1
+    offers, beh = model.offers, model.cfg.behaviour
+    if not (beh.money_weight >= 0 and beh.theta_time >= 0 and beh.theta_online >= 0 and beh.theta_credit >= 0
+            and beh.present_bias >= 0 and beh.rent_share >= 0 and beh.qualification_wage_gain >= 0
             and float(offers.wage_gain[offers.active].min()) >= 0):
         return np.ones(len(ids), dtype=bool)   # the bound's sign assumptions do not hold
     eps = model.streams["choice"]
@@ -90,13 +122,15 @@ def _may_enrol(model, ids: np.ndarray, q: int) -> np.ndarray:
     for j in range(2, k + 1):
         np.maximum(best_u, eps.uniform(ids, q, j), out=best_u)
     headroom = eps.gumbel(ids, q, 0) - to_gumbel(best_u)
-    _, ref_wage = _reference_wage(L, ids)
-    best_gain = float(offers.wage_gain[offers.active].max())
-    bound = (beh.asc_enrol + model.education_taste[L.education[ids]]
-             + beh.money_weight * (beh.present_bias * model.pv_months * best_gain * beh.rent_share)
-             * ref_wage / L.household_income_rm[ids]
-             + max(0.0, beh.gamma_peer) + max(0.0, beh.zeta_stack)
-             + beh.sponsor_push * model.sponsored_now[ids])
+    part = _learner_part(model, ids)
+    active = offers.active
+    best_gain = float(offers.wage_gain[active].max())
+    best_stack = float(offers.credits[active & offers.accredited].max(initial=0.0))
+    benefit = (rules.credential_benefit(beh, part["pv_months"], best_gain, part["ref_wage"], 1.0, 1.0)
+               + rules.stacking_benefit(beh, part["pv_months"], best_stack,
+                                        model.cfg.policy.recognition.credits_per_qualification,
+                                        part["ref_wage"], 1.0))
+    bound = (part["taste"] + beh.money_weight * benefit / part["income"] + max(0.0, beh.gamma_peer))
     return headroom <= bound + SCREEN_MARGIN
 
 
@@ -141,7 +175,7 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
     sponsored = model.sponsored_now[ids][:, None]
     subsidy = np.zeros_like(fee)
     if allow_subsidy and model.policy.active("subsidy", q):
-        lever = model.cfg.policy.subsidy
+        lever = model.policy.cfg.subsidy
         eligible = model.masks["subsidy_target"][ids][:, None] & ~sponsored
         if lever.accredited_only:
             eligible = eligible & accredited
@@ -149,39 +183,39 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
         subsidy = np.where(eligible, rules.subsidy_rm(lever.rate, fee, room), 0.0)
     net_fee = np.where(sponsored, 0.0, fee - subsidy)
 
-    income = L.household_income_rm[ids].astype(np.float64)[:, None]
-    liquidity = np.where(L.income_group[ids] == B40, beh.liquidity_share_b40, beh.liquidity_share_other)[:, None]
-    working, ref_wage = _reference_wage(L, ids)
-    ref_wage = ref_wage[:, None]
+    part = _learner_part(model, ids)
+    income, ref_wage, working = part["income"][:, None], part["ref_wage"][:, None], part["working"][:, None]
+    pv_months = part["pv_months"][:, None]
     mobile_only = (L.connectivity[ids] == 1)[:, None]
     skill = L.digital_skill[ids].astype(np.float64)[:, None]
     community = model.community_access[ids]
     access = rules.digital_access(L.connectivity[ids], L.computer[ids], L.digital_skill[ids], community)[:, None]
     can_go_online = ((L.connectivity[ids] > 0) | community)[:, None]
-    feasible = valid & (~online | can_go_online) & (net_fee <= liquidity * income + 1e-9)
+    feasible = valid & (~online | can_go_online)
 
     h1 = rules.dropout_hazard(beh, offers.free_self_paced[k_idx], online, mobile_only, skill,
-                              working[:, None], offers.readiness[k_idx])
+                              working, offers.readiness[k_idx])
     p_complete = rules.expected_completion(h1, beh.dropout_later_factor, offers.duration_q[k_idx])
     recognition = model.learner_trust(ids, accredited)
-    benefit = rules.credential_benefit(beh, model.pv_months, offers.wage_gain[k_idx], ref_wage, p_complete,
-                                       recognition)
-    time_cost = rules.study_time_cost(beh, offers.credits[k_idx], ref_wage, working[:, None])
+    credits = offers.credits[k_idx]
     stackable = accredited & (offers.stackable_draw[k_idx] < model.stackable_share)
+    benefit = (rules.credential_benefit(beh, pv_months, offers.wage_gain[k_idx], ref_wage, p_complete, recognition)
+               + np.where(stackable, rules.stacking_benefit(
+                   beh, pv_months, credits, model.policy.cfg.recognition.credits_per_qualification,
+                   ref_wage, p_complete), 0.0))
+    time_cost = rules.study_time_cost(beh, credits, ref_wage, working)
     mode = offers.mode[k_idx]
     travel = L.rural[ids][:, None] * np.select([mode == IN_PERSON, mode == BLENDED], [1.0, 0.5], default=0.0)
     utility = rules.offer_utility(
         beh,
+        taste=part["taste"][:, None],
         net_benefit_rm=benefit - net_fee - time_cost,
         household_income_rm=income,
-        education_taste=model.education_taste[L.education[ids]][:, None],
+        credit=rules.credit_cost(beh.theta_credit, net_fee, part["liquidity"][:, None], income),
         online=online,
         access=access,
         travel=travel,
         peer_share=rules.peer_share(model.peers[ids], L.ever_enrolled)[:, None],
-        stackable=stackable,
-        stack_weight=1.0,
-        sponsored=sponsored,
     )
     utility = np.where(feasible, utility, -np.inf)
     eps = model.streams["choice"]
@@ -196,6 +230,7 @@ def _enrol(model, who, offer_k, subsidy, weight, q: int) -> None:
     L.offer[who] = offer_k
     L.quarters_left[who] = offers.duration_q[offer_k]
     L.enrolled_quarter[who] = q
+    L.first_enrolled_quarter[who] = np.where(L.ever_enrolled[who], L.first_enrolled_quarter[who], q)
     L.ever_enrolled[who] = True
     L.enrolments[who] = np.minimum(L.enrolments[who] + 1, 127)
     L.online_enrolments[who] = np.minimum(L.online_enrolments[who] + (offers.mode[offer_k] == ONLINE), 127)

@@ -1,14 +1,16 @@
 """Step 7: labour market. Employers recognise a new credential with probability equal to
-their trust; a recognised credential raises the wage (gain x rent share, ramping in), job
-finding and moves from informal to formal work. Employers observe new holders'
-productivity (ability + provider value added + noise against a benchmark): the evidence
-they learn from next quarter. Status-quo job flows keep employment steady."""
+their trust; a recognised credential raises the wage (the offer's gain, which is its value
+added times a return, x rent share, ramping in linearly), job finding and moves from informal
+to formal work; an MQF award completed by stacking carries a qualification's return.
+Employers observe new holders' productivity beyond expectation (value added + noise against a
+benchmark): the evidence they learn from next quarter. Status-quo job flows keep employment steady."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.domain import FORMAL, INFORMAL, UNEMPLOYED
+from sim import rules
+from sim.domain import FORMAL, INFORMAL, OUTSIDE, UNEMPLOYED
 from sim.population import sample_employer
 
 INFORMAL_WAGE_FACTOR = 0.75  # informal earnings relative to formal (assumption, 0.6-0.9)
@@ -22,6 +24,8 @@ def run(model, q: int) -> None:
 
 def _recognise_and_observe(model, q: int) -> None:
     L, offers, market = model.learners, model.offers, model.cfg.market
+    beh = model.cfg.behaviour
+    _award_qualifications(model)
     who = model.new_completers
     if len(who) == 0:
         return
@@ -31,11 +35,13 @@ def _recognise_and_observe(model, q: int) -> None:
     recognised = model.streams["recognition"].uniform(who, q) < trust
     r = who[recognised]
     L.recognised_credentials[r] = np.minimum(L.recognised_credentials[r] + 1, 127)
-    beh = model.cfg.behaviour
-    base = np.where(L.labour[r] <= INFORMAL, L.wage_rm[r], L.potential_wage_rm[r])
-    L.wage_gain_target_rm[r] += (offers.wage_gain[k[recognised]] * beh.rent_share * base).astype(np.float32)
+    # Paid on the same reference wage the learner valued the course on (rules.reference_wage).
+    _add_wage_gain(model, r, offers.wage_gain[k[recognised]] * beh.rent_share * _reference_wage(L, r))
 
-    productivity = (L.ability[who] + offers.value_added[k]
+    # The employer sees what the holder does beyond what it expected of this worker: the
+    # credential's value added plus noise, against its benchmark (so the judgement is about
+    # the credential, not about who chose to take it).
+    productivity = (offers.value_added[k]
                     + market.productivity_noise_sd * model.streams["productivity"].normal(who, q))
     success = productivity > market.productivity_benchmark
     evidence = L.weight[who].astype(np.float64) / market.evidence_persons_per_observation
@@ -46,6 +52,30 @@ def _recognise_and_observe(model, q: int) -> None:
     np.add.at(pending, (employer, column), evidence)
     for e in np.flatnonzero(pending.any(axis=1)):
         model.employers[e].pending += pending[e]
+
+
+def _award_qualifications(model) -> None:
+    """An MQF award completed by stacking carries a qualification's wage return (recognised
+    for certain: it is a qualification on the MQF)."""
+    who, awards = model.new_qualification_holders, model.new_qualification_counts
+    if len(who):
+        gain = model.cfg.behaviour.qualification_wage_gain * awards * _reference_wage(model.learners, who)
+        _add_wage_gain(model, who, gain)
+
+
+def _reference_wage(L, who: np.ndarray) -> np.ndarray:
+    labour = L.labour[who]
+    working = labour <= INFORMAL
+    return rules.reference_wage(working, labour == OUTSIDE, L.wage_rm[who], L.potential_wage_rm[who])
+
+
+def _add_wage_gain(model, who: np.ndarray, gain_rm: np.ndarray) -> None:
+    """Raise the wage gain a learner will earn by ``gain_rm`` (RM/month), ramping in linearly
+    over ``wage_ramp_quarters`` (the ramp learners expect: rules.present_value_table)."""
+    L = model.learners
+    gain = np.asarray(gain_rm, dtype=np.float32)
+    L.wage_gain_target_rm[who] += gain
+    L.wage_gain_ramp_rm[who] += gain / np.float32(model.cfg.behaviour.wage_ramp_quarters)
 
 
 def _job_flows(model, q: int) -> None:
@@ -91,10 +121,12 @@ def _take_job(model, who: np.ndarray, q: int, formal: bool) -> None:
 
 
 def _ramp_wages(model) -> None:
-    """Recognised wage gains ramp in over ``wage_ramp_quarters`` while the learner works."""
+    """Recognised wage gains ramp in linearly (a constant step per quarter) while the learner
+    works; the step ends when the gain is reached."""
     L = model.learners
-    ramp = model.cfg.behaviour.wage_ramp_quarters
     idx = np.flatnonzero((L.wage_gain_target_rm > L.wage_gain_rm) & (L.labour <= INFORMAL))
     if len(idx):
-        step = (L.wage_gain_target_rm[idx] - L.wage_gain_rm[idx]) / ramp
-        L.wage_gain_rm[idx] += np.maximum(step, np.minimum(1.0, L.wage_gain_target_rm[idx] - L.wage_gain_rm[idx]))
+        gap = L.wage_gain_target_rm[idx] - L.wage_gain_rm[idx]
+        L.wage_gain_rm[idx] += np.minimum(gap, np.maximum(L.wage_gain_ramp_rm[idx], np.minimum(gap, 1.0)))
+    reached = L.wage_gain_rm >= L.wage_gain_target_rm
+    L.wage_gain_ramp_rm[reached] = 0.0

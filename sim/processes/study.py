@@ -15,6 +15,8 @@ def run(model, q: int) -> np.ndarray:
     L, offers, beh = model.learners, model.offers, model.cfg.behaviour
     idx = np.flatnonzero(L.offer >= 0)
     model.new_completers = np.zeros(0, dtype=np.int64)
+    model.new_qualification_holders = np.zeros(0, dtype=np.int64)
+    model.new_qualification_counts = np.zeros(0)
     if len(idx) == 0:
         return model.new_completers
     k = L.offer[idx].astype(np.int64)
@@ -44,7 +46,11 @@ def run(model, q: int) -> np.ndarray:
     stackable = accredited & (offers.stackable_draw[kd] < model.stackable_share)
     L.stackable_credits[done] += np.where(stackable, offers.credits[kd], 0.0).astype(np.float32)
     per_qualification = model.cfg.policy.recognition.credits_per_qualification
+    before = L.qualifications[done].copy()
     L.qualifications[done] = np.floor(L.stackable_credits[done] / per_qualification).astype(np.int8)
+    awarded = L.qualifications[done] > before
+    model.new_qualification_holders = done[awarded]
+    model.new_qualification_counts = (L.qualifications[done] - before)[awarded].astype(np.float64)
     model.new_completers = done
     model.new_completer_offers = kd
     return done

@@ -17,10 +17,11 @@ from sim.store import atomic_write_bytes  # noqa: E402
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 FIGURE_TITLES = {
-    "gradients": "Participation gradients (baseline)",
+    "gradients": "Participation: level, gradients and dynamics (baseline)",
     "completion": "Completion by course type",
-    "takeup": "Universal credit take-up curve",
-    "levy": "Levy-funded trainees by firm size",
+    "policy": "Policy responses: effect sizes against evaluations",
+    "recognition": "Recognition: employer learning and returns",
+    "levy": "Levy-funded training and the stationary status quo",
     "barriers": "The three barriers: paired effects",
     "replicates": "How many replicates the headline results need",
 }
@@ -98,23 +99,32 @@ def render_markdown(results: dict) -> str:
         f"Reproduce: `{s['command']}` ({s['n_agents']:,} agents, {s['quarters']} quarters, seeds "
         f"{s['seeds'][0]}-{s['seeds'][-1]}; every run set shares each seed, so differences are paired).",
         "",
-        f"**{passed} of {len(rows)} patterns pass.** Calibrated patterns were targets of `mcsim calibrate`",
-        "(their pass shows the fit, not independent evidence); the others were not used in fitting.",
+        f"**{passed} of {len(rows)} patterns pass.** {sum(r['policy_response'] for r in rows)} patterns are policy-response "
+        "magnitudes (how large a lever's effect is, against an evaluation).",
         "",
         "## Validation: patterns",
         "",
         "How to read: *interval* patterns pass when the simulated 95% interval over seeds overlaps the",
         "target range, which states the source's own uncertainty; *direction* patterns pass when the whole",
-        "95% interval lies above zero (a right-signed but insignificant result is a miss).",
-        "",
-        "| pattern | statistic | target | simulated (95% CI) | result | calibrated | source | tolerance |",
-        "|---|---|---|---|---|---|---|---|",
+        "95% interval lies above zero (a right-signed but insignificant result is a miss). Patterns",
+        "marked *policy response* state the size of a lever's effect.",
     ]
-    for r in rows:
-        target = f"{_fmt(r['target'][0])} to {_fmt(r['target'][1])}" if r["target"] else "> 0"
-        sim = f"{_fmt(r['mean'])} ({_fmt(r['ci'][0])} to {_fmt(r['ci'][1])})"
-        lines.append(f"| {r['title']} | {r['statistic']} | {target} | {sim} | {'pass' if r['passed'] else '**miss**'} "
-                     f"| {'yes' if r['calibrated'] else 'no'} | {r['source']} | {r['tolerance']} |")
+    groups = (("Fitted patterns (calibration targets)", True,
+               "These were targets of `mcsim calibrate`: their pass shows the fit, not independent evidence."),
+              ("Validation patterns (never fitted)", False,
+               "None of these was used in fitting: they test the model on evidence it did not see."))
+    for heading, calibrated, note in groups:
+        lines += ["", f"### {heading}", "", note, "",
+                  "| pattern | statistic | target | simulated (95% CI) | result | policy response | source | tolerance |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            if r["calibrated"] != calibrated:
+                continue
+            target = f"{_fmt(r['target'][0])} to {_fmt(r['target'][1])}" if r["target"] else "> 0"
+            sim = f"{_fmt(r['mean'])} ({_fmt(r['ci'][0])} to {_fmt(r['ci'][1])})"
+            lines.append(f"| {r['title']} | {r['statistic']} | {target} | {sim} | "
+                         f"{'pass' if r['passed'] else '**miss**'} | {'yes' if r['policy_response'] else 'no'} "
+                         f"| {r['source']} | {r['tolerance']} |")
     lines += [""]
     for name, title in FIGURE_TITLES.items():
         lines += [f"![{title}](validation/{name}.png)", ""]
@@ -123,7 +133,8 @@ def render_markdown(results: dict) -> str:
     if misses:
         for r in misses:
             lines.append(f"- **{r['title']}**: simulated {_fmt(r['mean'])} ({_fmt(r['ci'][0])} to "
-                         f"{_fmt(r['ci'][1])}) against {'the range ' + _fmt(r['target'][0]) + ' to ' + _fmt(r['target'][1]) if r['target'] else 'a positive effect'}.")
+                         f"{_fmt(r['ci'][1])}) against {'the range ' + _fmt(r['target'][0]) + ' to ' + _fmt(r['target'][1]) if r['target'] else 'a positive effect'}."
+                         + (f" {r['miss_note']}" if r.get("miss_note") else " (No explanation recorded: see the closing notes.)"))
     else:
         lines.append("None at these settings.")
     lines += [

@@ -11,15 +11,19 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-# name -> overrides. Fake quality: credentials certify nothing (value added 0). Low readiness:
-# providers start at 40% of their profile's readiness.
+# name -> overrides. Fake quality: credentials certify nothing (value added 0) and MQA's review
+# lets them through (standard 0), so employers meet accredited credentials worth nothing. Low
+# readiness: providers start at 40% of their profile's readiness.
+FAKE_QUALITY = ["market.value_added_scale=0", "market.accreditation_standard=0"]
 RUN_SETS: dict[str, list[str]] = {
     "baseline": ["scenario=baseline"],
     "b40_voucher": ["scenario=b40_voucher"],
     "universal_credit": ["scenario=universal_credit_calibration"],
+    "voucher_experiment": ["scenario=voucher_experiment_calibration"],
+    "awareness_campaign": ["scenario=awareness_campaign"],
     "recognition_push": ["scenario=recognition_push"],
-    "baseline_fake_quality": ["scenario=baseline", "market.value_added_scale=0"],
-    "recognition_push_fake_quality": ["scenario=recognition_push", "market.value_added_scale=0"],
+    "baseline_fake_quality": ["scenario=baseline", *FAKE_QUALITY],
+    "recognition_push_fake_quality": ["scenario=recognition_push", *FAKE_QUALITY],
     "baseline_low_readiness": ["scenario=baseline", "market.readiness_scale=0.4"],
     "b40_voucher_low_readiness": ["scenario=b40_voucher", "market.readiness_scale=0.4"],
 }
@@ -48,7 +52,7 @@ def _run_one(args) -> ValidationRun:
     series = {}
     for (metric, group), frame in record.timeseries.groupby(["metric", "group"], sort=True):
         series[(metric, group)] = frame.sort_values("quarter")["value"].to_numpy()
-    keep = ("weight", "income_group", "rural", "ever_enrolled")
+    keep = ("weight", "income_group", "rural", "education", "ever_enrolled", "first_enrolled_quarter")
     learners = {k: record.learner_outcomes[k] for k in keep}
     return ValidationRun(name, seed, record.outcomes, series, learners)
 
@@ -81,9 +85,15 @@ def run_all(seeds, n_agents: int, quarters: int, workers: int | None = None, pro
     return results
 
 
-def group_rate(run: ValidationRun, mask_fn) -> float:
-    """Weighted ever-enrolled share among the learners selected by ``mask_fn(learners)``."""
+def group_rate(run: ValidationRun, mask_fn, by_quarter: int | None = None) -> float:
+    """Weighted ever-enrolled share among the learners selected by ``mask_fn(learners)``: by
+    the end of the run, or by the end of quarter ``by_quarter``."""
     L = run.learners
     mask = mask_fn(L)
     w = L["weight"][mask].astype(np.float64)
-    return float(np.sum(w * L["ever_enrolled"][mask]) / w.sum()) if w.sum() > 0 else float("nan")
+    if by_quarter is None:
+        enrolled = L["ever_enrolled"][mask]
+    else:
+        first = L["first_enrolled_quarter"][mask]
+        enrolled = (first >= 0) & (first <= by_quarter)
+    return float(np.sum(w * enrolled) / w.sum()) if w.sum() > 0 else float("nan")
