@@ -31,6 +31,7 @@ commands:
   discover   PRIM scenario discovery: mcsim discover STORE_DIR "COLUMN>=VALUE" ...
   explore    serve the interactive explorer page
   validate   check the model against known patterns and write docs/VALIDATION.md
+  docs       regenerate the parameter table in docs/ODD.md (--check: only check it)
 
 Overrides use Hydra syntax; `mcsim run --help` lists the configuration.
 """
