@@ -101,3 +101,46 @@ def test_rationing_never_exceeds_capacity_and_serves_in_priority_order(claims, c
 def test_expected_completion_of_two_quarter_course():
     assert np.isclose(rules.expected_completion(0.2, 0.5, 2), 0.8 * 0.9)
     assert np.isclose(rules.expected_completion(0.2, 0.5, 1), 0.8)
+
+
+# --------------------------------------------------------------------------- new behavioural core
+@given(st.floats(0.1, 0.5), st.floats(500, 20_000), st.floats(0.1, 3.0))
+def test_credit_cost_is_smooth_increasing_and_has_no_cliff(share, income, theta):
+    fees = np.linspace(0.0, 3.0 * share * income, 301)
+    cost = rules.credit_cost(theta, fees, share, income)
+    assert np.all(np.isfinite(cost))                      # a dear course is unattractive, not impossible
+    assert cost[0] == 0.0 and np.all(np.diff(cost) > 0)
+    # quadratic in the fee's share of income: theta at one liquidity share, 4 theta at two
+    assert np.isclose(rules.credit_cost(theta, share * income, share, income), theta)
+    assert np.isclose(rules.credit_cost(theta, 2 * share * income, share, income), 4 * theta)
+    # no jump: the largest step is the last one, 2 * theta * (3 / 300) * 3 (derivative bound)
+    assert np.max(np.diff(cost)) <= 2 * theta * 3.0 * (3.0 / 300) + 1e-12
+
+
+def test_present_value_counts_a_gain_only_until_65():
+    table = rules.present_value_table(0.05, 5.0, 10)
+    assert table[0] == 0.0 and np.all(np.diff(table) > 0) and len(table) == 21
+    assert np.isclose(table[-1], rules.present_value_factor(0.05, 5.0, 10))
+    pv = rules.learner_present_value(table, np.array([30, 60, 63, 64, 65]))
+    assert pv[0] == pv[1] == table[-1]                    # five years left or more: the full horizon
+    assert pv[2] == table[8] and pv[3] == table[4] and pv[4] == 0.0
+    # linear ramp: the first quarter's gain is 1/ramp of the full monthly gain, 3 months, discounted
+    assert np.isclose(table[1], 3.0 * 0.1 * 1.05 ** -0.25)
+
+
+def test_stacking_benefit_is_pro_rata_and_capped_at_one_award():
+    class Beh:
+        present_bias, qualification_wage_gain = 0.8, 0.05
+    one = rules.stacking_benefit(Beh, 100.0, 2.0, 20.0, 3000.0, 0.9)
+    assert np.isclose(one, 0.8 * 100 * 0.05 * 3000 * 0.1 * 0.9)
+    assert np.isclose(rules.stacking_benefit(Beh, 100.0, 4.0, 20.0, 3000.0, 0.9), 2 * one)
+    assert np.isclose(rules.stacking_benefit(Beh, 100.0, 40.0, 20.0, 3000.0, 0.9), 10 * one)
+
+
+def test_learner_taste_unaware_pay_only_a_search_cost():
+    class Beh:
+        asc_enrol, taste_age_per_decade, taste_prior_completion, unaware_penalty = -5.0, -0.2, 0.5, 0.3
+    taste = rules.learner_taste(Beh, np.array([0.0, 0.0, 0.0]), np.array([1.0, 1.0, 1.0]),
+                                np.array([40, 40, 60]), np.array([False, True, False]),
+                                np.array([True, True, False]))
+    assert np.allclose(taste, [-4.0, -3.5, -4.0 - 0.4 - 0.3])

@@ -25,16 +25,18 @@ COMPARE_KEYS = ("scenarios", "replicates", "executor", "workers", "seed")  # not
 # parameters that drive the results most, shown in the report's assumptions section
 ASSUMPTIONS = {
     "behaviour.asc_enrol": "utility of enrolling at all (sets the overall level of uptake)",
+    "behaviour.propensity_sd": "spread of the lasting propensity to learn (the keen enrol first)",
     "behaviour.money_weight": "weight of net money cost relative to monthly household income",
+    "behaviour.theta_credit": "utility cost of a fee of one liquidity share of monthly income (credit constraint)",
     "behaviour.present_bias": "present bias: weight on future benefits (1 = none)",
-    "behaviour.liquidity_share_b40": "largest fee a B40 household can pay out of pocket, share of monthly income",
-    "behaviour.bass_p_annual": "spontaneous awareness per year",
-    "behaviour.bass_q_annual": "awareness from peers per year",
-    "behaviour.initial_awareness": "share aware of micro-credentials in 2025",
+    "behaviour.liquidity_share_b40": "fee share of B40 monthly income at which the credit cost equals theta_credit",
+    "behaviour.unaware_penalty": "search cost of not knowing micro-credentials (knowing is not intending)",
     "behaviour.theta_online": "dislike of online study without digital access",
     "behaviour.rent_share": "share of a productivity gain paid as wage",
     "market.trust_prior_mean_accredited": "employers' initial trust in accredited credentials (0-1)",
     "market.trust_prior_mean_other": "employers' initial trust in other credentials (0-1)",
+    "market.accreditation_standard": "value added MQA's review requires (sd of ability)",
+    "market.wage_gain_per_value_added": "wage gain of a recognised credential per sd of value added",
     "market.sponsorship_rate_quarter": "levy-registered employees offered sponsored training per quarter",
 }
 ORDER = ("baseline", "b40_voucher", "universal_voucher", "rural_connectivity", "recognition_push",

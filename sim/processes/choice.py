@@ -232,6 +232,7 @@ def _enrol(model, who, offer_k, subsidy, weight, q: int) -> None:
     L.enrolled_quarter[who] = q
     L.first_enrolled_quarter[who] = np.where(L.ever_enrolled[who], L.first_enrolled_quarter[who], q)
     L.ever_enrolled[who] = True
+    L.aware[who] = True          # enrolling in one, they know micro-credentials now
     L.enrolments[who] = np.minimum(L.enrolments[who] + 1, 127)
     L.online_enrolments[who] = np.minimum(L.online_enrolments[who] + (offers.mode[offer_k] == ONLINE), 127)
     L.current_subsidy_rm[who] = subsidy
