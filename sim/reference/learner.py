@@ -13,6 +13,7 @@ from sim.domain import (B40, BLENDED, FORMAL, IN_PERSON, INFORMAL, MOBILE_ONLY, 
                         UNEMPLOYED, employer_index)
 from sim.population import sample_employer
 from sim.processes.labour import INFORMAL_WAGE_FACTOR
+from sim.rng import to_gumbel
 
 
 
@@ -92,13 +93,28 @@ class LearnerAgent(mesa.Agent):
         return [int(pool[min(int(self.draw("offer_sampling", q, j) * len(pool)), len(pool) - 1)])
                 for j in range(self.model.cfg.behaviour.offers_sampled)]
 
+    def reference_wage(self) -> float:
+        """Monthly wage (RM) a credential would raise (``rules.reference_wage`` for one learner)."""
+        working = self.labour in (FORMAL, INFORMAL)
+        return float(rules.reference_wage(working, self.labour == OUTSIDE, self.wage_rm, self.potential_wage_rm))
+
+    def taste(self) -> float:
+        """This learner's own part of the utility of enrolling, whatever the offer
+        (``rules.learner_taste``), plus the push of an employer's sponsorship offer."""
+        m, beh = self.model, self.model.cfg.behaviour
+        return float(rules.learner_taste(beh, m.education_taste[self.education],
+                                         beh.propensity_sd * float(self.learning_propensity), self.age,
+                                         self.completions > 0, self.aware)
+                     + beh.sponsor_push * self.sponsored_now)
+
     def choose(self, q: int, allow_subsidy: bool) -> None:
         """Compare the sampled offers with not enrolling; a choice is a claim on a seat (and
-        on the subsidy budget), settled by the model."""
+        on the subsidy budget), settled by the model. Every idle learner chooses: not knowing
+        micro-credentials only lowers the taste (knowing is not intending)."""
         if not allow_subsidy:
             sampled = self.sampled
         else:
-            if not self.aware or self.offer >= 0:
+            if self.offer >= 0:
                 return
             sampled = self.sampled = self.sample_offers(q)
         if not sampled:
@@ -116,28 +132,33 @@ class LearnerAgent(mesa.Agent):
             subsidy = np.where(eligible, rules.subsidy_rm(lever.rate, fee, room), 0.0)
         net_fee = np.zeros(len(k)) if self.sponsored_now else fee - subsidy
         working = self.labour in (FORMAL, INFORMAL)
-        ref_wage = float(rules.reference_wage(working, self.labour == OUTSIDE, self.wage_rm, self.potential_wage_rm))
+        ref_wage = self.reference_wage()
+        income = float(self.household_income_rm)
         liquidity = beh.liquidity_share_b40 if self.income_group == B40 else beh.liquidity_share_other
-        can_go_online = self.connectivity > 0 or self.community_access
-        feasible = (~online | can_go_online) & (net_fee <= liquidity * self.household_income_rm + 1e-9)
+        pv_months = rules.learner_present_value(m.pv_table, self.age)   # a gain counts until 65
+        feasible = ~online | (self.connectivity > 0 or self.community_access)
         h1 = rules.dropout_hazard(beh, o.free_self_paced[k], online, self.connectivity == MOBILE_ONLY,
                                   float(self.digital_skill), working, o.readiness[k])
         p_complete = rules.expected_completion(h1, beh.dropout_later_factor, o.duration_q[k])
         judge = self.observing_employer()
         recognition = np.where(accredited, m.trust_accredited[judge], m.trust_other[judge])
-        benefit = rules.credential_benefit(beh, m.pv_months, o.wage_gain[k], ref_wage, p_complete, recognition)
-        time_cost = rules.study_time_cost(beh, o.credits[k], ref_wage, working)
+        credits = o.credits[k]
+        stackable = accredited & (o.stackable_draw[k] < m.stackable_share)
+        benefit = (rules.credential_benefit(beh, pv_months, o.wage_gain[k], ref_wage, p_complete, recognition)
+                   + np.where(stackable, rules.stacking_benefit(
+                       beh, pv_months, credits, m.cfg.policy.recognition.credits_per_qualification,
+                       ref_wage, p_complete), 0.0))
+        time_cost = rules.study_time_cost(beh, credits, ref_wage, working)
         access = rules.digital_access(self.connectivity, self.computer, self.digital_skill, self.community_access)
         mode = o.mode[k]
         travel = float(self.rural) * np.select([mode == IN_PERSON, mode == BLENDED], [1.0, 0.5], default=0.0)
         utility = rules.offer_utility(
-            beh, net_benefit_rm=benefit - net_fee - time_cost, household_income_rm=float(self.household_income_rm),
-            education_taste=m.education_taste[self.education], online=online, access=access, travel=travel,
-            peer_share=float(self.peer_share()), stackable=accredited & (o.stackable_draw[k] < m.stackable_share),
-            stack_weight=1.0, sponsored=self.sponsored_now)
+            beh, taste=self.taste(), net_benefit_rm=benefit - net_fee - time_cost, household_income_rm=income,
+            credit=rules.credit_cost(beh.theta_credit, net_fee, liquidity, income), online=online, access=access,
+            travel=travel, peer_share=float(self.peer_share()))
         utility = np.where(feasible, utility, -np.inf)
-        gumbel = np.array([m.streams["choice"].draw(self.row, q, j) for j in range(len(k) + 1)])
-        column = int(rules.logit_choice(utility[None, :], -np.log(-np.log(np.maximum(gumbel, 1e-300)))[None, :])[0])
+        gumbel = to_gumbel(np.array([m.streams["choice"].draw(self.row, q, j) for j in range(len(k) + 1)]))
+        column = int(rules.logit_choice(utility[None, :], gumbel[None, :])[0])
         if column >= 0:
             m.choices.append((self, int(k[column]), float(subsidy[column])))
 
@@ -146,6 +167,8 @@ class LearnerAgent(mesa.Agent):
         self.offer = offer
         self.quarters_left = int(o.duration_q[offer])
         self.enrolled_quarter = q
+        if not self.ever_enrolled:
+            self.first_enrolled_quarter = q
         self.ever_enrolled = True
         self.enrolments = min(self.enrolments + 1, 127)
         self.online_enrolments = min(self.online_enrolments + int(o.mode[offer] == ONLINE), 127)
@@ -180,7 +203,10 @@ class LearnerAgent(mesa.Agent):
         self.accredited_credentials = min(self.accredited_credentials + accredited, 127)
         if accredited and o.stackable_draw[k] < m.stackable_share:
             self.stackable_credits += float(o.credits[k])
+        before = self.qualifications
         self.qualifications = int(self.stackable_credits // m.cfg.policy.recognition.credits_per_qualification)
+        if self.qualifications > before:   # new MQF awards by stacking
+            m.qualification_awards.append((self, self.qualifications - before))
         m.completers.append((self, k))
 
     # ------------------------------------------------------------------ 7 labour market
@@ -189,18 +215,29 @@ class LearnerAgent(mesa.Agent):
             return self.employer
         return int(employer_index(int(self.state), int(self.sector), 0, 0))
 
+    def add_wage_gain(self, gain_rm: float) -> None:
+        """Raise the wage gain this learner will earn by ``gain_rm`` (RM/month), ramping in
+        linearly over ``wage_ramp_quarters`` (the ramp learners expect: rules.present_value_table)."""
+        self.wage_gain_target_rm += gain_rm
+        self.wage_gain_ramp_rm += gain_rm / self.model.cfg.behaviour.wage_ramp_quarters
+
+    def receive_qualifications(self, awards: int) -> None:
+        """An MQF award completed by stacking carries a qualification's wage return
+        (recognised for certain: it is a qualification on the MQF)."""
+        self.add_wage_gain(self.model.cfg.behaviour.qualification_wage_gain * awards * self.reference_wage())
+
     def show_credential(self, k: int, q: int) -> None:
-        """The judging employer recognises the new credential with probability = its trust,
-        and observes the holder's productivity."""
+        """The judging employer recognises the new credential with probability = its trust
+        (the gain is paid on the reference wage the learner valued the course on), and
+        observes the credential's value added plus noise against its benchmark."""
         m, o, market, beh = self.model, self.model.offers, self.model.cfg.market, self.model.cfg.behaviour
         accredited = bool(o.accredited[k])
         judge = self.observing_employer()
         trust = m.trust_accredited[judge] if accredited else m.trust_other[judge]
         if self.draw("recognition", q) < trust:
             self.recognised_credentials = min(self.recognised_credentials + 1, 127)
-            base = self.wage_rm if self.labour <= INFORMAL else self.potential_wage_rm
-            self.wage_gain_target_rm += float(o.wage_gain[k]) * beh.rent_share * base
-        productivity = (self.ability + o.value_added[k]
+            self.add_wage_gain(float(o.wage_gain[k]) * beh.rent_share * self.reference_wage())
+        productivity = (o.value_added[k]
                         + market.productivity_noise_sd * float(m.streams["productivity"].normal(np.array([self.row]), q)[0]))
         column = (0 if accredited else 2) + (0 if productivity > market.productivity_benchmark else 1)
         evidence = self.weight / market.evidence_persons_per_observation
@@ -241,7 +278,10 @@ class LearnerAgent(mesa.Agent):
             self.wage_rm = self.potential_wage_rm * INFORMAL_WAGE_FACTOR
 
     def ramp_wage(self) -> None:
+        """Recognised wage gains ramp in linearly (a constant step per quarter) while the
+        learner works; the step ends when the gain is reached."""
         if self.wage_gain_target_rm > self.wage_gain_rm and self.labour <= INFORMAL:
             gap = self.wage_gain_target_rm - self.wage_gain_rm
-            self.wage_gain_rm += max(gap / self.model.cfg.behaviour.wage_ramp_quarters, min(1.0, gap))
-
+            self.wage_gain_rm += min(gap, max(self.wage_gain_ramp_rm, min(gap, 1.0)))
+        if self.wage_gain_rm >= self.wage_gain_target_rm:
+            self.wage_gain_ramp_rm = 0.0

@@ -73,6 +73,10 @@ class ReferenceModel(mesa.Model):
         self.claims: list = []
         self.choices: list = []
         self.completers: list = []
+        self.qualification_awards: list = []       # (agent, new MQF awards) this quarter
+        self.first_enrolment_hazard = {"aware": float("nan"), "all": float("nan")}
+        self.accreditation_applications = 0      # MQA reviews started (providers)
+        self.accreditation_failures = 0          # reviews failed: value added below the standard
         self.history: list[dict] = []
         self._refresh_trust()
 
@@ -87,9 +91,11 @@ class ReferenceModel(mesa.Model):
         self.agents_by_type[Provider].shuffle_do("step")     # 3 providers adapt
         self.learner_set.shuffle_do("become_aware", q)       # 4 awareness
         self._choice(q)                                      # 5 choice and rationing
-        self.completers = []
+        self.completers, self.qualification_awards = [], []
         self.learner_set.shuffle_do("study", q)              # 6 study
-        for agent, k in self.completers:                     # 7 labour market
+        for agent, awards in self.qualification_awards:      # 7 labour market
+            agent.receive_qualifications(awards)
+        for agent, k in self.completers:
             agent.show_credential(k, q)
         self.learner_set.shuffle_do("seek_job", q)
         self.learner_set.shuffle_do("formalise", q)
@@ -180,10 +186,23 @@ class ReferenceModel(mesa.Model):
 
     # ------------------------------------------------------------------ 5 choice
     def _choice(self, q: int) -> None:
-        o = self.offers
+        """Choice and rationing (``_enrol_chosen``), and the quarter's hazard of a first enrolment."""
         self.offer_demand_persons[:] = 0.0
         self.offer_enrolled_persons[:] = 0.0
+        # Those at risk of a first enrolment this quarter: all who never enrolled, and the aware among them.
+        never = [a for a in self.people if not a.ever_enrolled]
+        at_risk = {"aware": [a for a in never if a.aware], "all": never}
+        self._enrol_chosen(q)
+        self.first_enrolment_hazard = {
+            key: (sum(a.weight for a in group if a.ever_enrolled) / total
+                  if (total := sum(a.weight for a in group)) > 0 else float("nan"))
+            for key, group in at_risk.items()}
+
+    def _enrol_chosen(self, q: int) -> None:
+        """Idle learners choose; subsidies are rationed by budget and seats by capacity; the served enrol."""
+        o = self.offers
         if not o.active.any():
+            self.seat_balance = rules.open_seat_account(self.seat_balance, self.effective_seats(), self.mean_weight)
             return
         online_pool = np.flatnonzero(o.active & (o.mode == ONLINE))
         self.offer_pools = {s: np.concatenate([online_pool, np.flatnonzero(o.active & (o.mode != ONLINE)
@@ -244,7 +263,10 @@ class ReferenceModel(mesa.Model):
         pop = {name: np.array([getattr(a, name) for a in people], dtype=dtype) for name, dtype in POPULATION_FIELDS.items()}
         state = {name: np.array([getattr(a, name) for a in people], dtype=dtype)
                  for name, (dtype, _) in STATE_FIELDS.items()}
-        return Learners(**pop, state_arrays=state)
+        initially_employed = state["initially_employed"].copy()
+        table = Learners(**pop, state_arrays=state)
+        table.initially_employed[:] = initially_employed   # Learners() resets it from the current labour status
+        return table
 
     @property
     def initial_labour(self) -> np.ndarray:
