@@ -121,6 +121,18 @@ def stacking_benefit(beh, pv_months, credits, credits_per_qualification, ref_wag
     return beh.present_bias * pv_months * beh.qualification_wage_gain * ref_wage * share * p_complete
 
 
+MEDIAN_HOUSEHOLD_INCOME_RM = 6338.0   # DOSM Household Income Survey 2022, RM per month
+
+
+def money_scale(household_income_rm, income_elasticity):
+    """RM that one unit of the money term stands for (RM per utility / money_weight): the
+    household's monthly income to the power ``income_elasticity``, normalised at the national
+    median. 1 = money counts relative to the household's income; 0 = a ringgit weighs the same
+    for everyone (the credit constraint, :func:`credit_cost`, still scales with income)."""
+    relative = np.asarray(household_income_rm, dtype=np.float64) / MEDIAN_HOUSEHOLD_INCOME_RM
+    return MEDIAN_HOUSEHOLD_INCOME_RM * relative ** income_elasticity
+
+
 def credit_cost(theta_credit, net_fee_rm, liquidity_share, household_income_rm):
     """Utility cost of paying ``net_fee_rm`` out of pocket: rises smoothly (quadratically) with
     the fee's share of monthly household income, ``theta_credit`` at one ``liquidity_share``
@@ -151,7 +163,7 @@ def offer_utility(
     *,
     taste,
     net_benefit_rm,
-    household_income_rm,
+    money_scale_rm,
     credit,
     online,
     access,
@@ -161,7 +173,7 @@ def offer_utility(
     """Systematic utility of each sampled offer relative to not enrolling (utility 0).
     (An employer's sponsorship offer, ``sponsor_push``, is part of the learner's taste.)
 
-    U = taste (see :func:`learner_taste`) + money_weight * net benefit / monthly household income
+    U = taste (see :func:`learner_taste`) + money_weight * net benefit / money scale (:func:`money_scale`)
         - credit cost - theta_online * [online] * (1 - access) - theta_travel * travel
         + gamma * peer share.
     ``travel`` is 1 for a rural learner's in-person offer, 0.5 for blended, else 0.
@@ -171,7 +183,7 @@ def offer_utility(
     """
     return (
         taste
-        + beh.money_weight * net_benefit_rm / household_income_rm
+        + beh.money_weight * net_benefit_rm / money_scale_rm
         - credit
         - beh.theta_online * online * (1.0 - access)
         - beh.theta_travel_rural * travel

@@ -50,7 +50,8 @@ class BehaviourConfig:
     taste_age_per_decade: float = -0.25  # utility per decade of age above 40 (older adults learn less)
     taste_prior_completion: float = 0.5  # utility once a course has been completed (prior learning)
     unaware_penalty: float = 0.3         # search cost of not knowing micro-credentials (utility)
-    money_weight: float = 1.0            # utility per RM of net benefit / RM of monthly household income
+    money_weight: float = 1.0            # utility per RM of net benefit / RM of the money scale
+    money_income_elasticity: float = 1.0  # money scale = median income x (household income / median)^this
     present_bias: float = 0.85           # beta of quasi-hyperbolic discounting
     discount_rate_annual: float = 0.05   # exponential discounting of future wage gains
     benefit_horizon_years: float = 5.0   # years over which a learner counts a wage gain

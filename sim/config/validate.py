@@ -36,6 +36,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "behaviour.initial_awareness": (0, 1),
     "behaviour.offers_sampled": (1, 20),
     "behaviour.money_weight": (0, 100),
+    "behaviour.money_income_elasticity": (0, 1),
     "behaviour.present_bias": (0, 1),
     "behaviour.discount_rate_annual": (0, 1),
     "behaviour.benefit_horizon_years": (0, 50),

@@ -87,7 +87,7 @@ def _record_hazard(model, at_risk: dict, at_risk_persons: dict) -> None:
 def _learner_part(model, ids: np.ndarray) -> dict:
     """What the utility of every offer shares for learners ``ids``: taste (learner_taste),
     reference wage, whether they work, the present value of a gain (months; counted to 65),
-    monthly household income and liquidity share. Arrays of shape (n,)."""
+    monthly household income, liquidity share and money scale. Arrays of shape (n,)."""
     L, beh = model.learners, model.cfg.behaviour
     working, ref_wage = _reference_wage(L, ids)
     taste = rules.learner_taste(beh, model.education_taste[L.education[ids]],
@@ -96,7 +96,8 @@ def _learner_part(model, ids: np.ndarray) -> dict:
     liquidity = np.where(L.income_group[ids] == B40, beh.liquidity_share_b40, beh.liquidity_share_other)
     return {"taste": taste + beh.sponsor_push * model.sponsored_now[ids], "working": working,
             "ref_wage": ref_wage, "pv_months": rules.learner_present_value(model.pv_table, L.age[ids]),
-            "income": L.household_income_rm[ids].astype(np.float64), "liquidity": liquidity}
+            "income": L.household_income_rm[ids].astype(np.float64), "liquidity": liquidity,
+            "money_scale": rules.money_scale(L.household_income_rm[ids], beh.money_income_elasticity)}
 
 
 def _may_enrol(model, ids: np.ndarray, q: int) -> np.ndarray:
@@ -130,7 +131,7 @@ def _may_enrol(model, ids: np.ndarray, q: int) -> np.ndarray:
                + rules.stacking_benefit(beh, part["pv_months"], best_stack,
                                         model.cfg.policy.recognition.credits_per_qualification,
                                         part["ref_wage"], 1.0))
-    bound = (part["taste"] + beh.money_weight * benefit / part["income"] + max(0.0, beh.gamma_peer))
+    bound = (part["taste"] + beh.money_weight * benefit / part["money_scale"] + max(0.0, beh.gamma_peer))
     return headroom <= bound + SCREEN_MARGIN
 
 
@@ -210,7 +211,7 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
         beh,
         taste=part["taste"][:, None],
         net_benefit_rm=benefit - net_fee - time_cost,
-        household_income_rm=income,
+        money_scale_rm=part["money_scale"][:, None],
         credit=rules.credit_cost(beh.theta_credit, net_fee, part["liquidity"][:, None], income),
         online=online,
         access=access,

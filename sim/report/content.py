@@ -90,13 +90,18 @@ def executive_summary(t: dict, meta: dict) -> list:
     ranked = sorted(others, key=lambda s: -effect(e, s, "uptake_by_income", "B40").difference)
     if ranked:
         top = effect(e, ranked[0], "uptake_by_income", "B40")
-        costs = ce.cost_per_additional_completer_rm.dropna()
+        # A cost per completer means something only where the gain in completers is measurable:
+        # a tiny, uncertain gain divides a small budget into a misleadingly low figure.
+        measurable = [s for s in ce.index if significant(ce.loc[s, "additional_completers_ci_low"],
+                                                         ce.loc[s, "additional_completers_ci_high"])
+                      and ce.loc[s, "additional_completers"] > 0]
+        costs = ce.loc[measurable, "cost_per_additional_completer_rm"].dropna()
         line = (f"**Bottom line.** Largest gain for B40 adults: the {label(ranked[0])} "
                 f"({pp(top.difference)} percentage points).")
         if len(costs):
             cheapest = costs.idxmin()
-            line += (f" Lowest public cost per additional completer: the {label(cheapest)} "
-                     f"({rm(costs[cheapest])}).")
+            line += (f" Lowest public cost per additional completer, among options with a measurable gain in "
+                     f"completers: the {label(cheapest)} ({rm(costs[cheapest])}).")
         blocks.append(("p", line))
     items = []
     for s in ranked:
