@@ -2,7 +2,8 @@
 their trust; a recognised credential raises the wage (gain x rent share, ramping in), job
 finding and moves from informal to formal work. Employers observe new holders'
 productivity (ability + provider value added + noise against a benchmark): the evidence
-they learn from next quarter. Status-quo job flows keep employment steady."""
+they learn from next quarter. Status-quo job flows run both ways (informal <-> formal,
+employed <-> unemployed) and keep the labour shares stationary when no lever acts."""
 
 from __future__ import annotations
 
@@ -49,9 +50,21 @@ def _recognise_and_observe(model, q: int) -> None:
 
 
 def _job_flows(model, q: int) -> None:
+    """Status-quo flows between formal work, informal work and unemployment, each a keyed
+    draw (slot) per person and quarter. Persons outside the labour force have no flows
+    (their share changes only through the entry and exit of cohorts, see demography).
+
+    Stationarity: with shares F, I, U of adults, job finding f, formal share of new jobs a,
+    informal -> formal m, separation s and formal -> informal x, unemployment balances at
+    U = s (F + I) / f and informal work at f (1 - a) U + x F = (m + s) I, so
+    x = [m I + s (a I - (1 - a) F)] / F. With the DOSM informal share of the employed
+    I / (F + I) = 0.22 (3.45m of 15.7m, 2023), m = 0.02, s = 0.01, a = 0.72:
+    x = 0.02 x 0.282 + 0.01 x (0.72 x 0.282 - 0.28) = 0.0049 per quarter
+    (``behaviour.formal_to_informal_quarter``; docs/ODD.md, labour submodel)."""
     L, beh = model.learners, model.cfg.behaviour
     stream = model.streams["labour"]
     holder = L.recognised_credentials > 0
+    formal_before = np.flatnonzero(L.labour == FORMAL)   # before this quarter's hires and moves
 
     unemployed = np.flatnonzero(L.labour == UNEMPLOYED)
     p_find = beh.job_finding_quarter * (1 + beh.credential_job_finding_boost * holder[unemployed])
@@ -63,6 +76,11 @@ def _job_flows(model, q: int) -> None:
     informal = np.flatnonzero(L.labour == INFORMAL)
     p_move = beh.informal_to_formal_quarter * (1 + beh.credential_formalisation_boost * holder[informal])
     _take_job(model, informal[stream.uniform(informal, q, 2) < p_move], q, formal=True)
+
+    # Formal -> informal (own-account work, gig or informal employment): credentials do not
+    # change it, so the status quo is stationary and levers act only through the other flows.
+    _take_job(model, formal_before[stream.uniform(formal_before, q, 4) < beh.formal_to_informal_quarter],
+              q, formal=False)
 
     employed = L.labour <= INFORMAL          # formal or informal, before this quarter's hires
     employed[found] = False
