@@ -20,8 +20,11 @@ Life course: labour-force participation in the synthetic population differs by a
 So that each band keeps its participation as cohorts age through it, a person who enters a
 new band (turns 30, 40 or 50) moves into or out of the labour force with the probability
 that takes their cell's rate (sex x education, ``data.p_labour_force``) from the old band's
-to the new band's: leave with ``1 - p_new / p_old`` when it falls, join (as unemployed, then
-the job flows apply) with ``(p_new - p_old) / (1 - p_old)`` when it rises.
+to the new band's: leave with ``1 - p_new / p_old`` when it falls, join with
+``(p_new - p_old) / (1 - p_old)`` when it rises. Joiners take the status the synthetic
+population gives their cell (unemployed by age band and education, informal by location and
+education, else a formal job), so joining adds no spell of unemployment the cross-section
+does not have.
 """
 
 from __future__ import annotations
@@ -31,13 +34,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.agents.learners import POPULATION_FIELDS, STATE_FIELDS, Learners
-from sim.domain import AGE_BAND_EDGES, EDUCATION, INFORMAL, OUTSIDE, UNEMPLOYED
+from sim.domain import AGE_BAND_EDGES, EDUCATION, FORMAL, INFORMAL, OUTSIDE, UNEMPLOYED
+from sim.processes.labour import take_job
 from sim.targeting import target_mask
 
 ENTRY_AGE, EXIT_AGE = 18, 65      # years: the model covers persons aged 18-64
 DONOR_MAX_AGE = 19                # donors: initial persons aged ENTRY_AGE..DONOR_MAX_AGE
-STREAM = "entry"                  # keyed stream: slot 0 picks the donor, slot 1 awareness,
-DONOR_SLOT, AWARENESS_SLOT, LIFE_COURSE_SLOT = 0, 1, 2   # slot 2 the labour-force move
+STREAM = "entry"   # keyed stream; slots: donor, awareness, labour-force move, joiner's status (2)
+DONOR_SLOT, AWARENESS_SLOT, LIFE_COURSE_SLOT, UNEMPLOYED_SLOT, INFORMAL_SLOT = 0, 1, 2, 3, 4
 BAND_STARTS = np.array(AGE_BAND_EDGES[1:-1])   # 30, 40, 50: ages that open a new band
 INHERITED = tuple(name for name in POPULATION_FIELDS if name not in ("weight", "age"))
 
@@ -92,6 +96,15 @@ def participation_change(data, female: np.ndarray, education: np.ndarray, new_ba
     return leave, join
 
 
+def joining_status(data, new_band: np.ndarray, education: np.ndarray, rural: np.ndarray,
+                   u_unemployed: np.ndarray, u_informal: np.ndarray) -> np.ndarray:
+    """Labour status of persons joining the labour force, as the population builder draws it."""
+    n_edu = len(EDUCATION)
+    unemployed = u_unemployed < data.p_unemployed.ravel()[new_band * n_edu + education]
+    informal = u_informal < data.p_informal.ravel()[rural.astype(np.intp) * n_edu + education]
+    return np.where(unemployed, UNEMPLOYED, np.where(informal, INFORMAL, FORMAL)).astype(np.int8)
+
+
 def run(model, q: int) -> np.ndarray:
     """Age this quarter's birthdays, move those entering a new age band into or out of the
     labour force, replace the 65-year-olds; returns the rows that turned over."""
@@ -111,13 +124,18 @@ def _life_course(model, rows: np.ndarray, q: int) -> None:
         return
     band = np.searchsorted(BAND_STARTS, L.age[rows], side="right")
     u = model.streams[STREAM].uniform(rows, q, LIFE_COURSE_SLOT)
-    leave, join = participation_change(model.data, L.female[rows], L.education[rows].astype(np.intp), band,
-                                       L.labour[rows] != OUTSIDE, u)
-    L.labour[rows[leave]] = OUTSIDE
-    L.labour[rows[join]] = UNEMPLOYED
-    moved = rows[leave | join]
-    L.wage_rm[moved] = 0.0
-    L.employer[moved] = -1
+    education = L.education[rows].astype(np.intp)
+    leave, join = participation_change(model.data, L.female[rows], education, band, L.labour[rows] != OUTSIDE, u)
+    for moved, status in ((rows[leave], OUTSIDE), (rows[join], UNEMPLOYED)):
+        L.labour[moved] = status
+        L.wage_rm[moved] = 0.0
+        L.employer[moved] = -1
+    joined = rows[join]
+    stream = model.streams[STREAM]
+    status = joining_status(model.data, band[join], education[join], L.rural[joined],
+                            stream.uniform(joined, q, UNEMPLOYED_SLOT), stream.uniform(joined, q, INFORMAL_SLOT))
+    take_job(model, joined[status == FORMAL], q, formal=True)
+    take_job(model, joined[status == INFORMAL], q, formal=False)
 
 
 def _enter(model, rows: np.ndarray, q: int) -> None:

@@ -70,16 +70,16 @@ def _job_flows(model, q: int) -> None:
     p_find = beh.job_finding_quarter * (1 + beh.credential_job_finding_boost * holder[unemployed])
     found = unemployed[stream.uniform(unemployed, q, 0) < p_find]
     formal_job = stream.uniform(found, q, 1) < beh.formal_share_of_new_jobs
-    _take_job(model, found[formal_job], q, formal=True)
-    _take_job(model, found[~formal_job], q, formal=False)
+    take_job(model, found[formal_job], q, formal=True)
+    take_job(model, found[~formal_job], q, formal=False)
 
     informal = np.flatnonzero(L.labour == INFORMAL)
     p_move = beh.informal_to_formal_quarter * (1 + beh.credential_formalisation_boost * holder[informal])
-    _take_job(model, informal[stream.uniform(informal, q, 2) < p_move], q, formal=True)
+    take_job(model, informal[stream.uniform(informal, q, 2) < p_move], q, formal=True)
 
     # Formal -> informal (own-account work, gig or informal employment): credentials do not
     # change it, so the status quo is stationary and levers act only through the other flows.
-    _take_job(model, formal_before[stream.uniform(formal_before, q, 4) < beh.formal_to_informal_quarter],
+    take_job(model, formal_before[stream.uniform(formal_before, q, 4) < beh.formal_to_informal_quarter],
               q, formal=False)
 
     employed = L.labour <= INFORMAL          # formal or informal, before this quarter's hires
@@ -91,7 +91,7 @@ def _job_flows(model, q: int) -> None:
     L.employer[lose] = -1
 
 
-def _take_job(model, who: np.ndarray, q: int, formal: bool) -> None:
+def take_job(model, who: np.ndarray, q: int, formal: bool) -> None:
     L = model.learners
     if len(who) == 0:
         return

@@ -271,6 +271,13 @@ class LearnerAgent(mesa.Agent):
             if leave[0] or join[0]:
                 self.labour = OUTSIDE if leave[0] else UNEMPLOYED
                 self.wage_rm, self.employer = 0.0, -1
+            if join[0]:
+                status = demography.joining_status(
+                    self.model.data, band, np.array([self.education]), np.array([self.rural]),
+                    np.array([self.draw(demography.STREAM, q, demography.UNEMPLOYED_SLOT)]),
+                    np.array([self.draw(demography.STREAM, q, demography.INFORMAL_SLOT)]))[0]
+                if status != UNEMPLOYED:
+                    self.take_job(q, formal=status == FORMAL)
         if self.age >= demography.EXIT_AGE:
             self.enter(q)
 
