@@ -69,8 +69,6 @@ class MicroCredentialModel(mesa.Model):
         }
         self.masks = {name: target_mask(L, groups) for name, groups in targeting.items()}
         self.donors = demography.donor_pool(L, targeting)     # frozen before anyone changes
-        birthday = demography.birthday_quarter(L.n)
-        self.birthdays = [np.flatnonzero(birthday == b) for b in range(4)]
         self.initial_labour = L.labour.copy()
         self.person_counter = PersonCounter(L.weight)
         ids = np.arange(L.n)

@@ -47,7 +47,8 @@ INHERITED = tuple(name for name in POPULATION_FIELDS if name not in ("weight", "
 
 
 def birthday_quarter(n: int) -> np.ndarray:
-    """Quarter of the year (0-3) at whose end each row turns a year older."""
+    """Quarter of the year (0-3) at whose end each row turns a year older (``run`` uses the
+    same rule, ``row % 4``, as a strided view)."""
     return (np.arange(n) % 4).astype(np.int8)
 
 
@@ -109,10 +110,11 @@ def run(model, q: int) -> np.ndarray:
     """Age this quarter's birthdays, move those entering a new age band into or out of the
     labour force, replace the 65-year-olds; returns the rows that turned over."""
     L = model.learners
-    ageing = model.birthdays[q % 4]
-    L.age[ageing] += 1
-    _life_course(model, ageing[np.isin(L.age[ageing], BAND_STARTS)], q)
-    leavers = ageing[L.age[ageing] >= EXIT_AGE]
+    b = q % 4
+    ages = L.age[b::4]       # a view: the rows whose birthday quarter is b (row % 4 == b)
+    ages += 1
+    _life_course(model, b + 4 * np.flatnonzero(np.isin(ages, BAND_STARTS)), q)
+    leavers = b + 4 * np.flatnonzero(ages >= EXIT_AGE)
     if len(leavers):
         _enter(model, leavers, q)
     return leavers
