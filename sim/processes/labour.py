@@ -54,12 +54,16 @@ def _job_flows(model, q: int) -> None:
     draw (slot) per person and quarter. Persons outside the labour force have no flows
     (their share changes only through the entry and exit of cohorts, see demography).
 
-    Stationarity: with shares F, I, U of adults, job finding f, formal share of new jobs a,
-    informal -> formal m, separation s and formal -> informal x, unemployment balances at
-    U = s (F + I) / f and informal work at f (1 - a) U + x F = (m + s) I, so
-    x = [m I + s (a I - (1 - a) F)] / F. With the DOSM informal share of the employed
-    I / (F + I) = 0.22 (3.45m of 15.7m, 2023), m = 0.02, s = 0.01, a = 0.72:
-    x = 0.02 x 0.282 + 0.01 x (0.72 x 0.282 - 0.28) = 0.0049 per quarter
+    Stationarity: with shares F, I, U of adults (E = F + I), job finding f, formal share of
+    new jobs a, informal -> formal m, formal -> informal x and separation s, unemployment
+    balances when f U = s E. Informal work balances, in this function's order (new informal
+    hires (1 - a) f U may formalise at once; x applies to those formal at the start; the
+    just-hired do not separate), when
+    I = [I (1 - m) + (1 - a) f U (1 - m) + x F] - s [I (1 - m) + x F], so
+    x = [I (1 - (1 - m)(1 - s)) - (1 - a)(1 - m) s E] / (F (1 - s)).
+    At the DOSM informal share of the employed I / E = 0.22 (3.45m of about 15.7m employed,
+    2023), m = 0.02, s = 0.01, a = 0.72: x = (0.22 x 0.0298 - 0.00274) / (0.78 x 0.99)
+    = 0.0049; the population's own 0.222 gives 0.0050, the default
     (``behaviour.formal_to_informal_quarter``; docs/ODD.md, labour submodel)."""
     L, beh = model.learners, model.cfg.behaviour
     stream = model.streams["labour"]
