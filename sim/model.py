@@ -23,7 +23,7 @@ from sim.outcomes import PersonCounter, quarter_record
 from sim.plain import plain
 from sim.policy import Policy
 from sim.population import build_learners, build_peer_network
-from sim.processes import access, awareness, choice, labour, study
+from sim.processes import access, awareness, choice, demography, labour, study
 from sim.rng import Streams
 from sim.targeting import target_mask
 
@@ -32,7 +32,7 @@ population_data = functools.lru_cache(maxsize=8)(_load_population_data)
 
 KEYED_STREAMS = ("initial_awareness", "rollout", "devices", "skills", "centres", "sponsorship",
                  "awareness", "offer_sampling", "choice", "budget_priority", "seat_priority",
-                 "dropout", "recognition", "productivity", "labour", "employer_assignment")
+                 "dropout", "recognition", "productivity", "labour", "employer_assignment", demography.STREAM)
 
 
 class MicroCredentialModel(mesa.Model):
@@ -61,12 +61,14 @@ class MicroCredentialModel(mesa.Model):
         set_up_market(self)
         beh = cfg.behaviour
         levers = cfg.policy
-        self.masks = {
-            "subsidy_target": target_mask(L, levers.subsidy.targeting),
-            "device_target": target_mask(L, levers.connectivity.device_targeting),
-            "skills_target": target_mask(L, levers.connectivity.skills_targeting),
-            "awareness_target": target_mask(L, levers.awareness.targeting),
+        targeting = {
+            "subsidy_target": levers.subsidy.targeting,
+            "device_target": levers.connectivity.device_targeting,
+            "skills_target": levers.connectivity.skills_targeting,
+            "awareness_target": levers.awareness.targeting,
         }
+        self.masks = {name: target_mask(L, groups) for name, groups in targeting.items()}
+        self.donors = demography.donor_pool(L, targeting)     # frozen before anyone changes
         self.initial_labour = L.labour.copy()
         self.person_counter = PersonCounter(L.weight)
         ids = np.arange(L.n)
@@ -107,7 +109,8 @@ class MicroCredentialModel(mesa.Model):
         choice.run(self, q)                                  # 5 choice and rationing
         study.run(self, q)                                   # 6 study
         labour.run(self, q)                                  # 7 labour market
-        self.history.append(self._snapshot(q))               # 8 accounting
+        demography.run(self, q)                              # 8 accounting: ageing, turnover,
+        self.history.append(self._snapshot(q))               #   the quarter's record
         self.quarter += 1
 
     def run(self, quarters: int | None = None, progress=None) -> None:

@@ -80,6 +80,7 @@ class BehaviourConfig:
     job_finding_quarter: float = 0.30    # unemployed finding a job, per quarter
     separation_quarter: float = 0.010    # employed losing a job, per quarter
     informal_to_formal_quarter: float = 0.02
+    formal_to_informal_quarter: float = 0.0050   # formal employees moving to informal work, per quarter
     formal_share_of_new_jobs: float = 0.72
     credential_job_finding_boost: float = 0.15   # relative increase with a recognised credential
     credential_formalisation_boost: float = 0.5  # relative increase with a recognised credential

@@ -59,6 +59,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "behaviour.job_finding_quarter": (0, 1),
     "behaviour.separation_quarter": (0, 1),
     "behaviour.informal_to_formal_quarter": (0, 1),
+    "behaviour.formal_to_informal_quarter": (0, 1),
     "behaviour.formal_share_of_new_jobs": (0, 1),
     "behaviour.credential_job_finding_boost": (0, 10),
     "behaviour.credential_formalisation_boost": (0, 10),

@@ -3,7 +3,9 @@ their trust; a recognised credential raises the wage (the offer's gain, which is
 added times a return, x rent share, ramping in linearly), job finding and moves from informal
 to formal work; an MQF award completed by stacking carries a qualification's return.
 Employers observe new holders' productivity beyond expectation (value added + noise against a
-benchmark): the evidence they learn from next quarter. Status-quo job flows keep employment steady."""
+benchmark): the evidence they learn from next quarter. Status-quo job flows run both ways
+(informal <-> formal, employed <-> unemployed) and keep the labour shares stationary when no
+lever acts."""
 
 from __future__ import annotations
 
@@ -79,20 +81,41 @@ def _add_wage_gain(model, who: np.ndarray, gain_rm: np.ndarray) -> None:
 
 
 def _job_flows(model, q: int) -> None:
+    """Status-quo flows between formal work, informal work and unemployment, each a keyed
+    draw (slot) per person and quarter. Persons outside the labour force have no flows
+    (their share changes only through the entry and exit of cohorts, see demography).
+
+    Stationarity: with shares F, I, U of adults (E = F + I), job finding f, formal share of
+    new jobs a, informal -> formal m, formal -> informal x and separation s, unemployment
+    balances when f U = s E. Informal work balances, in this function's order (new informal
+    hires (1 - a) f U may formalise at once; x applies to those formal at the start; the
+    just-hired do not separate), when
+    I = [I (1 - m) + (1 - a) f U (1 - m) + x F] - s [I (1 - m) + x F], so
+    x = [I (1 - (1 - m)(1 - s)) - (1 - a)(1 - m) s E] / (F (1 - s)).
+    At the DOSM informal share of the employed I / E = 0.22 (3.45m of about 15.7m employed,
+    2023), m = 0.02, s = 0.01, a = 0.72: x = (0.22 x 0.0298 - 0.00274) / (0.78 x 0.99)
+    = 0.0049; the population's own 0.222 gives 0.0050, the default
+    (``behaviour.formal_to_informal_quarter``; docs/ODD.md, labour submodel)."""
     L, beh = model.learners, model.cfg.behaviour
     stream = model.streams["labour"]
     holder = L.recognised_credentials > 0
+    formal_before = np.flatnonzero(L.labour == FORMAL)   # before this quarter's hires and moves
 
     unemployed = np.flatnonzero(L.labour == UNEMPLOYED)
     p_find = beh.job_finding_quarter * (1 + beh.credential_job_finding_boost * holder[unemployed])
     found = unemployed[stream.uniform(unemployed, q, 0) < p_find]
     formal_job = stream.uniform(found, q, 1) < beh.formal_share_of_new_jobs
-    _take_job(model, found[formal_job], q, formal=True)
-    _take_job(model, found[~formal_job], q, formal=False)
+    take_job(model, found[formal_job], q, formal=True)
+    take_job(model, found[~formal_job], q, formal=False)
 
     informal = np.flatnonzero(L.labour == INFORMAL)
     p_move = beh.informal_to_formal_quarter * (1 + beh.credential_formalisation_boost * holder[informal])
-    _take_job(model, informal[stream.uniform(informal, q, 2) < p_move], q, formal=True)
+    take_job(model, informal[stream.uniform(informal, q, 2) < p_move], q, formal=True)
+
+    # Formal -> informal (own-account work, gig or informal employment): credentials do not
+    # change it, so the status quo is stationary and levers act only through the other flows.
+    take_job(model, formal_before[stream.uniform(formal_before, q, 4) < beh.formal_to_informal_quarter],
+              q, formal=False)
 
     employed = L.labour <= INFORMAL          # formal or informal, before this quarter's hires
     employed[found] = False
@@ -103,7 +126,7 @@ def _job_flows(model, q: int) -> None:
     L.employer[lose] = -1
 
 
-def _take_job(model, who: np.ndarray, q: int, formal: bool) -> None:
+def take_job(model, who: np.ndarray, q: int, formal: bool) -> None:
     L = model.learners
     if len(who) == 0:
         return

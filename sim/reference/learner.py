@@ -11,7 +11,9 @@ import numpy as np
 from sim import rules
 from sim.domain import (B40, BLENDED, FORMAL, IN_PERSON, INFORMAL, MOBILE_ONLY, NO_CONNECTION, ONLINE, OUTSIDE,
                         UNEMPLOYED, employer_index)
+from sim.agents.learners import STATE_FIELDS
 from sim.population import sample_employer
+from sim.processes import demography
 from sim.processes.labour import INFORMAL_WAGE_FACTOR
 from sim.rng import to_gumbel
 
@@ -153,7 +155,8 @@ class LearnerAgent(mesa.Agent):
         mode = o.mode[k]
         travel = float(self.rural) * np.select([mode == IN_PERSON, mode == BLENDED], [1.0, 0.5], default=0.0)
         utility = rules.offer_utility(
-            beh, taste=self.taste(), net_benefit_rm=benefit - net_fee - time_cost, household_income_rm=income,
+            beh, taste=self.taste(), net_benefit_rm=benefit - net_fee - time_cost,
+            money_scale_rm=float(rules.money_scale(income, beh.money_income_elasticity)),
             credit=rules.credit_cost(beh.theta_credit, net_fee, liquidity, income), online=online, access=access,
             travel=travel, peer_share=float(self.peer_share()))
         utility = np.where(feasible, utility, -np.inf)
@@ -246,6 +249,7 @@ class LearnerAgent(mesa.Agent):
     def seek_job(self, q: int) -> None:
         beh = self.model.cfg.behaviour
         self.found_job = False
+        self.labour_at_flows = self.labour
         if self.labour != UNEMPLOYED:
             return
         p_find = beh.job_finding_quarter * (1 + beh.credential_job_finding_boost * (self.recognised_credentials > 0))
@@ -260,6 +264,12 @@ class LearnerAgent(mesa.Agent):
                                                        * (self.recognised_credentials > 0))
             if self.draw("labour", q, 2) < p_move:
                 self.take_job(q, formal=True)
+
+    def informalise(self, q: int) -> None:
+        """Formal -> informal work (only those formal at the start of the quarter's flows)."""
+        if self.labour_at_flows == FORMAL and self.labour == FORMAL:
+            if self.draw("labour", q, 4) < self.model.cfg.behaviour.formal_to_informal_quarter:
+                self.take_job(q, formal=False)
 
     def separate(self, q: int) -> None:
         if self.labour <= INFORMAL and not self.found_job:
@@ -285,3 +295,45 @@ class LearnerAgent(mesa.Agent):
             self.wage_gain_rm += min(gap, max(self.wage_gain_ramp_rm, min(gap, 1.0)))
         if self.wage_gain_rm >= self.wage_gain_target_rm:
             self.wage_gain_ramp_rm = 0.0
+
+
+    # ------------------------------------------------------------------ 8 demography
+    def birthday(self, q: int) -> None:
+        """At the end of the birthday quarter: a year older; a new age band may move the
+        person into or out of the labour force; at 65 the row passes to an entrant."""
+        if q % 4 != self.birthday_quarter:
+            return
+        self.age += 1
+        if self.age in demography.BAND_STARTS:
+            band = np.array([int(np.searchsorted(demography.BAND_STARTS, self.age, side="right"))])
+            u = np.array([self.draw(demography.STREAM, q, demography.LIFE_COURSE_SLOT)])
+            leave, join = demography.participation_change(self.model.data, np.array([self.female]),
+                                                          np.array([self.education]), band,
+                                                          np.array([self.labour != OUTSIDE]), u)
+            if leave[0] or join[0]:
+                self.labour = OUTSIDE if leave[0] else UNEMPLOYED
+                self.wage_rm, self.employer = 0.0, -1
+            if join[0]:
+                status = demography.joining_status(
+                    self.model.data, band, np.array([self.education]), np.array([self.rural]),
+                    np.array([self.draw(demography.STREAM, q, demography.UNEMPLOYED_SLOT)]),
+                    np.array([self.draw(demography.STREAM, q, demography.INFORMAL_SLOT)]))[0]
+                if status != UNEMPLOYED:
+                    self.take_job(q, formal=status == FORMAL)
+        if self.age >= demography.EXIT_AGE:
+            self.enter(q)
+
+    def enter(self, q: int) -> None:
+        """This row's new person: a clone of a young donor with the initial learning state."""
+        m, pool = self.model, self.model.donors
+        d = int(demography.pick_donors(m.streams[demography.STREAM], np.array([self.row]), q, pool.n)[0])
+        for name in demography.INHERITED:
+            setattr(self, name, pool.attributes[name][d].item())
+        self.age = demography.ENTRY_AGE
+        for name, (_, initial) in STATE_FIELDS.items():
+            setattr(self, name, initial)
+        self.aware = self.draw(demography.STREAM, q, demography.AWARENESS_SLOT) < m.cfg.behaviour.initial_awareness
+        self.initially_employed = self.labour <= INFORMAL
+        self.initial_labour = self.labour
+        self.targets = {name: bool(mask[d]) for name, mask in pool.masks.items()}
+        self.community_access = self.sponsored_now = self.found_job = False

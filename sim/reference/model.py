@@ -21,7 +21,7 @@ from sim.agents.providers import Provider
 from sim.domain import COURSE_TYPES, FIRM_SIZES, FORMAL, ONLINE
 from sim.model import MicroCredentialModel, build_population, population_data, set_up_market
 from sim.plain import plain
-from sim.processes import access
+from sim.processes import access, demography
 from sim.processes.access import UPGRADE_RATE
 from sim.reference.learner import LearnerAgent
 from sim.rng import Streams
@@ -50,11 +50,15 @@ class ReferenceModel(mesa.Model):
         beh = cfg.behaviour
         self.mean_weight = table.mean_weight
 
-        targets = {name: target_mask(table, cfg.policy[lever][key]) for name, (lever, key) in TARGETS.items()}
+        targeting = {name: cfg.policy[lever][key] for name, (lever, key) in TARGETS.items()}
+        targets = {name: target_mask(table, groups) for name, groups in targeting.items()}
+        self.donors = demography.donor_pool(table, targeting)
+        birthday = demography.birthday_quarter(table.n)
         self.people: list[LearnerAgent] = []
         for i in range(table.n):
             attributes = {name: getattr(table, name)[i].item() for name in (*POPULATION_FIELDS, *STATE_FIELDS)}
             self.people.append(LearnerAgent(self, i, attributes, {k: bool(v[i]) for k, v in targets.items()}))
+            self.people[-1].birthday_quarter = int(birthday[i])
         for agent, row in zip(self.people, peers):
             agent.peers = [self.people[j] for j in row]
             agent.aware = self.streams["initial_awareness"].draw(agent.row, 0) < beh.initial_awareness
@@ -99,8 +103,10 @@ class ReferenceModel(mesa.Model):
             agent.show_credential(k, q)
         self.learner_set.shuffle_do("seek_job", q)
         self.learner_set.shuffle_do("formalise", q)
+        self.learner_set.shuffle_do("informalise", q)
         self.learner_set.shuffle_do("separate", q)
         self.learner_set.do("ramp_wage")
+        self.learner_set.do("birthday", q)                   # 8 accounting: ageing, turnover
         self.quarter += 1
 
     def run(self, quarters: int | None = None, progress=None) -> None:
