@@ -173,6 +173,7 @@ class LearnerAgent(mesa.Agent):
         if not self.ever_enrolled:
             self.first_enrolled_quarter = q
         self.ever_enrolled = True
+        self.aware = True            # enrolling in one, they know micro-credentials now
         self.enrolments = min(self.enrolments + 1, 127)
         self.online_enrolments = min(self.online_enrolments + int(o.mode[offer] == ONLINE), 127)
         self.current_subsidy_rm = subsidy
