@@ -93,6 +93,7 @@ class MicroCredentialModel(mesa.Model):
         self.accreditation_applications = 0   # MQA reviews started (providers)
         self.accreditation_failures = 0       # reviews failed: value added below the standard
         self.history: list[dict] = []
+        self.departed: list[dict] = []     # outcome arrays of persons who left (sim.outcomes.person_records)
         self._refresh_trust()
 
     # ------------------------------------------------------------------ the quarter

@@ -46,6 +46,38 @@ class PersonCounter:
             return num / den
 
 
+# Per-person arrays kept for paired (baseline vs scenario) counterfactuals.
+LEARNER_OUTCOME_FIELDS = ("weight", "income_group", "rural", "female", "education", "ever_enrolled",
+                          "first_enrolled_quarter", "enrolments",
+                          "completions", "ever_subsidised", "subsidy_rm", "credentials",
+                          "recognised_credentials")
+
+
+def departed_record(model, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The outcome arrays of the persons about to leave ``rows`` (turned 65), so that their
+    subsidies, enrolments and completions still count in per-person totals after their rows
+    pass to entrants."""
+    L = model.learners
+    record = {name: np.asarray(getattr(L, name))[rows].copy() for name in LEARNER_OUTCOME_FIELDS}
+    record["initial_labour"] = model.initial_labour[rows].astype(np.int8)
+    return record
+
+
+def person_records(model) -> dict[str, np.ndarray]:
+    """Per-person outcome arrays of everyone who lived in the run: the final population (one row
+    per agent, in row order) followed by those who left, in the order they left. ``present``
+    tells them apart. Turnover is the same in a scenario and its paired baseline (keyed draws,
+    ages), so both runs list the same persons in the same order."""
+    L = model.learners
+    parts = [{**{name: np.asarray(getattr(L, name)).copy() for name in LEARNER_OUTCOME_FIELDS},
+              "initial_labour": model.initial_labour.astype(np.int8), "present": np.ones(L.n, dtype=bool)}]
+    for record in model.departed:
+        parts.append({**record, "present": np.zeros(len(record["weight"]), dtype=bool)})
+    if len(parts) == 1:
+        return parts[0]
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
 def group_masks(L) -> dict[str, list[np.ndarray]]:
     """Masks of the groups reported every quarter (recomputed: cheaper than keeping them)."""
     return {
@@ -126,8 +158,11 @@ def summarise(model) -> dict:
     by_location = metrics.rate_by_group(ever, w, L.rural.astype(np.int64), LOCATIONS)
     by_sex = metrics.rate_by_group(ever, w, L.female.astype(np.int64), SEXES)
     spend = model.policy.spend_by_lever()
-    enrolments = float(w @ L.enrolments)
-    completions = float(w @ L.completions)
+    # Flows over the decade count everyone who lived in it, leavers (turned 65) included.
+    enrolments = float(w @ L.enrolments) + sum(float(d["weight"].astype(np.float64) @ d["enrolments"])
+                                               for d in model.departed)
+    completions = float(w @ L.completions) + sum(float(d["weight"].astype(np.float64) @ d["completions"])
+                                                 for d in model.departed)
     out = {
         "uptake_rate": metrics.weighted_mean(ever, w),
         "aware_rate": metrics.weighted_mean(L.aware.astype(np.float64), w),

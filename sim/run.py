@@ -15,12 +15,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.model import MicroCredentialModel
-
-# Per-learner arrays kept for paired (baseline vs scenario) counterfactuals.
-LEARNER_OUTCOME_FIELDS = ("weight", "income_group", "rural", "female", "education", "ever_enrolled",
-                          "first_enrolled_quarter",
-                          "completions", "ever_subsidised", "subsidy_rm", "credentials",
-                          "recognised_credentials")
+from sim.outcomes import LEARNER_OUTCOME_FIELDS, person_records
 
 
 @dataclass
@@ -74,10 +69,7 @@ def run_scenario(cfg, population=None, progress: bool | None = None, keep_learne
               disable=not show, leave=False) as bar:
         model.run(progress=lambda: bar.update(1))
     L = model.learners
-    learner_outcomes = {}
-    if keep_learners:
-        learner_outcomes = {name: np.asarray(getattr(L, name)).copy() for name in LEARNER_OUTCOME_FIELDS}
-        learner_outcomes["initial_labour"] = model.initial_labour.astype(np.int8)
+    learner_outcomes = person_records(model) if keep_learners else {}
     return RunRecord(
         scenario=cfg.scenario.name,
         seed=int(cfg.seed),

@@ -206,7 +206,7 @@ def statistic(record, text: str) -> float:
     lo = record.learner_outcomes
     if parsed[0] == "group_uptake":
         _, groups, q = parsed
-        mask = np.ones(len(lo["weight"]), dtype=bool)
+        mask = np.asarray(lo.get("present", np.ones(len(lo["weight"]), dtype=bool)), dtype=bool).copy()
         for attribute, values in groups:
             column, labels = _group_attributes()[attribute]
             mask &= np.isin(lo[column].astype(np.int64), [labels.index(v) for v in values])
@@ -214,6 +214,8 @@ def statistic(record, text: str) -> float:
         first = lo["first_enrolled_quarter"][mask]
         return float(w @ ((first >= 0) & (first <= q)) / w.sum()) if w.sum() > 0 else math.nan
     _, num, den = parsed
+    present = np.asarray(lo.get("present", np.ones(len(lo["weight"]), dtype=bool)), dtype=bool)
+    lo = {k: np.asarray(v)[present] for k, v in lo.items()}   # the final population, as in summary.json
     w = lo["weight"].astype(float)
     ever = lo["ever_enrolled"].astype(float)
 

@@ -110,7 +110,12 @@ def counterfactual(scen: Mapping[str, np.ndarray], base: Mapping[str, np.ndarray
     additional enrollees and the group's population (persons).
     """
     w = _check_paired(scen, base)
-    es, eb = np.asarray(scen["ever_enrolled"], bool), np.asarray(base["ever_enrolled"], bool)
+    # Enrollees are counted in the final population, like the uptake outcome; completions,
+    # subsidies and deadweight over everyone who lived in the run (leavers included), like
+    # the ledger and the completion totals.
+    present = np.asarray(scen.get("present", np.ones(len(w), dtype=bool)), bool)
+    es = np.asarray(scen["ever_enrolled"], bool) & present
+    eb = np.asarray(base["ever_enrolled"], bool) & present
     ns, nb = np.asarray(scen["completions"], np.float64), np.asarray(base["completions"], np.float64)
     cs, cb = ns > 0, nb > 0
     sub = np.asarray(scen["ever_subsidised"], bool)
@@ -125,7 +130,7 @@ def counterfactual(scen: Mapping[str, np.ndarray], base: Mapping[str, np.ndarray
         "lost_completers": float(w @ (cb & ~cs)),
         "additional_completers": float(w @ (cs.astype(np.float64) - cb)),
         "subsidised_persons": subsidised,
-        "deadweight": float(w @ (sub & eb)) / subsidised if subsidised > 0 else NAN,
+        "deadweight": float(w @ (sub & np.asarray(base["ever_enrolled"], bool))) / subsidised if subsidised > 0 else NAN,
         "displacement_share": float(displaced / (w @ eb)) if w @ eb > 0 else NAN,
         "subsidy_rm": float(w @ np.asarray(scen["subsidy_rm"], np.float64)),
     }

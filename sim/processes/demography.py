@@ -35,6 +35,7 @@ import numpy as np
 
 from sim.agents.learners import POPULATION_FIELDS, STATE_FIELDS, Learners
 from sim.domain import AGE_BAND_EDGES, EDUCATION, FORMAL, INFORMAL, OUTSIDE, UNEMPLOYED
+from sim.outcomes import departed_record
 from sim.processes.labour import take_job
 from sim.targeting import target_mask
 
@@ -142,6 +143,7 @@ def _life_course(model, rows: np.ndarray, q: int) -> None:
 
 def _enter(model, rows: np.ndarray, q: int) -> None:
     L, pool = model.learners, model.donors
+    model.departed.append(departed_record(model, rows))
     stream = model.streams[STREAM]
     donor = pick_donors(stream, rows, q, pool.n)
     for name in INHERITED:

@@ -53,7 +53,8 @@ def _run_one(args) -> ValidationRun:
     for (metric, group), frame in record.timeseries.groupby(["metric", "group"], sort=True):
         series[(metric, group)] = frame.sort_values("quarter")["value"].to_numpy()
     keep = ("weight", "income_group", "rural", "education", "ever_enrolled", "first_enrolled_quarter")
-    learners = {k: record.learner_outcomes[k] for k in keep}
+    present = record.learner_outcomes["present"]     # the final population, as in summary.json
+    learners = {k: record.learner_outcomes[k][present] for k in keep}
     return ValidationRun(name, seed, record.outcomes, series, learners)
 
 
