@@ -125,7 +125,23 @@ class Policy:
 
     # ------------------------------------------------------------------ ledger views
     def spend_by_lever(self) -> dict[str, np.ndarray]:
+        """RM per quarter by lever, in full."""
         out = {lever: np.zeros(self.quarters) for lever in LEVER_NAMES}
         for pot, (lever, _) in POTS.items():
             out[lever] += self.spend[pot]
+        return out
+
+    def learning_share(self, pot: str) -> float:
+        """Share of a pot's spending attributable to learning. Connectivity outlays (broadband,
+        devices, digital-skills courses, access centres) serve everything a household does
+        online, so only the lever's ``learning_share_of_cost`` counts; the other levers exist
+        for micro-credentials alone."""
+        lever, _ = POTS[pot]
+        return float(self.cfg.connectivity.learning_share_of_cost) if lever == "connectivity" else 1.0
+
+    def attributable_spend_by_lever(self) -> dict[str, np.ndarray]:
+        """RM per quarter by lever, each pot counted at its :meth:`learning_share`."""
+        out = {lever: np.zeros(self.quarters) for lever in LEVER_NAMES}
+        for pot, (lever, _) in POTS.items():
+            out[lever] += self.learning_share(pot) * self.spend[pot]
         return out
