@@ -153,3 +153,13 @@ def test_explorer_readout_shows_spend_attributable_to_learning():
     assert part == pytest.approx(full - (1 - share) * connectivity, rel=1e-9)
     assert rows["spend-attributable"]["baseline"] == rows["spend"]["baseline"] == 0.0
     assert "num-spend-attributable-scenario" in readout.table_html(twin)
+
+
+def test_bottom_line_names_the_cheapest_option_on_the_attributable_basis_only_when_it_differs():
+    ce = pd.DataFrame({"scenario": ["b40_voucher", "rural_connectivity"],
+                       "cost_per_additional_completer_rm": [2000.0, 9000.0],
+                       "cost_per_additional_completer_attributable_rm": [2000.0, 900.0]}).set_index("scenario")
+    assert attributable.cheapest_clause(ce) == (" Counting only costs attributable to learning, the lowest is "
+                                                "the Rural connectivity (RM 900).")
+    ce.loc["rural_connectivity", "cost_per_additional_completer_attributable_rm"] = 2500.0
+    assert attributable.cheapest_clause(ce) == ""
