@@ -40,7 +40,8 @@ def learning_shares(t: dict, meta: dict) -> dict[str, float]:
     spend = t["spend_by_lever"].set_index(["scenario", "measure"])["mean"]
     out = {}
     for s in meta["scenarios"]:
-        full, part = spend.get((s, "public_spend_rm.connectivity")), spend.get((s, "public_spend_attributable_rm.connectivity"))
+        full = spend.get((s, "public_spend_rm.connectivity"))
+        part = spend.get((s, "public_spend_attributable_rm.connectivity"))
         if _ok(full) and _ok(part) and full > 0:
             out[s] = part / full
     return out
