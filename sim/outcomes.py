@@ -202,9 +202,12 @@ def summarise(model) -> dict:
     del rank, ever
     subsidy_per_person = L.subsidy_rm.astype(np.float64)
     any_subsidy = subsidy_per_person.any()
+    attributable = model.policy.attributable_spend_by_lever()   # connectivity at its learning share
     out.update({
         "public_spend_rm": float(sum(arr.sum() for arr in spend.values())),
+        "public_spend_attributable_rm": float(sum(arr.sum() for arr in attributable.values())),
         "public_spend_by_lever_rm": {lever: float(arr.sum()) for lever, arr in spend.items()},
+        "public_spend_by_lever_attributable_rm": {lever: float(arr.sum()) for lever, arr in attributable.items()},
         "levy_spend_rm": float(model.policy.levy_spend.sum()),
         "levy_trainee_share_by_firm_size": _shares(model.levy_trainees_by_firm_size, FIRM_SIZES),
         "formal_employment_share_by_firm_size": _shares(

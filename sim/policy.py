@@ -1,14 +1,21 @@
 """Government: the lever schedule, annual budgets and the ledger of public spending.
 
 Each lever is active from ``start_quarter`` to ``end_quarter`` (inclusive). A budget pot is
-an annual amount released evenly through the year (a quarter's allowance plus whatever the
-earlier quarters of the same year left unspent), so spending never exceeds the annual
-budget. Every RM spent is booked in the ledger under its lever, at national scale.
+an annual amount released evenly through the year: by quarter ``k`` of a year (0-3) the pot
+has released ``(k + 1) / 4`` of its budget, and what may still be spent is that release minus
+everything booked so far in the year, this quarter's earlier bookings included. ``book``
+refuses a booking beyond that, so spending can never exceed the release, the annual budget or
+the lever's active window without an error. Every RM spent is booked in the ledger under its
+lever, at national scale.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+# A booking may exceed what is available by this share of the annual budget (plus RM 1e-6):
+# callers ration in float64 over many claimants, and summation order moves the last digits.
+ROUNDING_TOLERANCE = 1e-9
 
 LEVER_NAMES = ("subsidy", "connectivity", "recognition", "awareness", "readiness")
 
@@ -24,6 +31,10 @@ POTS = {
     "awareness": ("awareness", "annual_budget_rm"),
     "readiness": ("readiness", "annual_budget_rm"),
 }
+
+
+class OverspendError(ValueError):
+    """A booking larger than what its pot has left: a caller did not ration within ``available``."""
 
 
 class Policy:
@@ -52,20 +63,41 @@ class Policy:
         return float(self.cfg[lever][key])
 
     def available(self, pot: str, quarter: int) -> float:
-        """RM that may still be spent from a pot this quarter."""
+        """RM that may still be spent from a pot in ``quarter``: the budget released so far this
+        year less every booking so far this year, this quarter's included (0 while inactive)."""
         lever, _ = POTS[pot]
         if not self.active(lever, quarter):
             return 0.0
+        return max(0.0, self._unspent(pot, quarter))
+
+    def _unspent(self, pot: str, quarter: int) -> float:
+        """Released minus booked this year, unclipped: slightly negative after a booking that
+        used the rounding tolerance, so the tolerance cannot be drawn on twice."""
         budget = self.annual_budget(pot)
         if budget == float("inf"):
             return budget
         year_start = quarter - quarter % 4
         released = budget * (quarter % 4 + 1) / 4.0
-        return max(0.0, released - float(self.spend[pot][year_start:quarter].sum()))
+        return released - float(self.spend[pot][year_start:quarter + 1].sum())
 
     def book(self, pot: str, quarter: int, amount_rm: float) -> None:
-        if amount_rm < 0:
-            raise ValueError(f"negative spend {amount_rm} on {pot}")
+        """Spend ``amount_rm`` from ``pot`` in ``quarter``. Raises :class:`OverspendError`, leaving
+        the ledger unchanged, when the lever is inactive or the amount exceeds what is available
+        by more than rounding."""
+        if not amount_rm >= 0:   # also refuses NaN
+            raise ValueError(f"spend on {pot} must be a number >= 0, got {amount_rm}")
+        if amount_rm == 0:
+            return
+        lever, _ = POTS[pot]
+        if not self.active(lever, quarter):
+            raise OverspendError(f"booking RM {amount_rm:,.2f} on {pot} in quarter {quarter}, "
+                                 f"outside the {lever} lever's active window")
+        budget = self.annual_budget(pot)
+        slack = ROUNDING_TOLERANCE * (budget if budget != float("inf") else 0.0) + 1e-6
+        if amount_rm > self._unspent(pot, quarter) + slack:
+            raise OverspendError(f"booking RM {amount_rm:,.2f} on {pot} in quarter {quarter} exceeds the "
+                                 f"RM {self.available(pot, quarter):,.2f} available "
+                                 f"(annual budget RM {budget:,.2f})")
         self.spend[pot][quarter] += amount_rm
 
     # ------------------------------------------------------------------ lever helpers
@@ -93,7 +125,23 @@ class Policy:
 
     # ------------------------------------------------------------------ ledger views
     def spend_by_lever(self) -> dict[str, np.ndarray]:
+        """RM per quarter by lever, in full."""
         out = {lever: np.zeros(self.quarters) for lever in LEVER_NAMES}
         for pot, (lever, _) in POTS.items():
             out[lever] += self.spend[pot]
+        return out
+
+    def learning_share(self, pot: str) -> float:
+        """Share of a pot's spending attributable to learning. Connectivity outlays (broadband,
+        devices, digital-skills courses, access centres) serve everything a household does
+        online, so only the lever's ``learning_share_of_cost`` counts; the other levers exist
+        for micro-credentials alone."""
+        lever, _ = POTS[pot]
+        return float(self.cfg.connectivity.learning_share_of_cost) if lever == "connectivity" else 1.0
+
+    def attributable_spend_by_lever(self) -> dict[str, np.ndarray]:
+        """RM per quarter by lever, each pot counted at its :meth:`learning_share`."""
+        out = {lever: np.zeros(self.quarters) for lever in LEVER_NAMES}
+        for pot, (lever, _) in POTS.items():
+            out[lever] += self.learning_share(pot) * self.spend[pot]
         return out

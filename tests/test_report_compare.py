@@ -85,6 +85,25 @@ def test_headline_numbers_equal_the_tables(results):
             assert _parse(cost["c"]) == pytest.approx(ce.loc[s, "cost_per_additional_completer_b40_rm"], abs=0.5)
 
 
+def test_report_states_costs_in_full_and_attributable_to_learning(results):
+    md = (results / "report.md").read_text()
+    ce = pd.read_csv(results / "tables/cost_effectiveness.csv").set_index("scenario")
+    integrated, voucher = ce.loc["integrated"], ce.loc["b40_voucher"]
+    # The integrated package buys connectivity, so only part of its spend is attributable to learning.
+    assert integrated.incremental_spend_attributable_rm < integrated.incremental_spend_rm
+    assert voucher.incremental_spend_attributable_rm == voucher.incremental_spend_rm
+    lines = {s: next(line for line in md.splitlines() if line.startswith(f"- The **{label(s)}**")) for s in SCENARIOS[1:]}
+    part = re.search(r"Attributable to learning: RM (?P<m>[\d,.]+) million", lines["integrated"])
+    assert _parse(part["m"]) == pytest.approx(round(integrated.incremental_spend_attributable_rm / 1e6, 1), abs=0.051)
+    full = re.search(r"for RM (?P<m>[\d,.]+) million of public money", lines["integrated"])
+    assert _parse(full["m"]) == pytest.approx(round(integrated.incremental_spend_rm / 1e6, 1), abs=0.051)
+    assert "Attributable to learning" not in lines["b40_voucher"]   # equal figures are not repeated
+    assert "counts 10% of connectivity outlays" in md                # the allocation rule, with its share
+    table = md.split("Cost per additional completer attributable to learning")[1]
+    row = next(line for line in table.splitlines() if line.startswith(f"| {label('integrated')} |"))
+    assert f"RM {integrated.cost_per_additional_completer_attributable_rm:,.0f}" in row
+
+
 def test_common_random_numbers_shrink_the_variance_of_model_effects(results):
     pairing = pd.read_csv(results / "tables/pairing.csv")
     uptake = pairing[(pairing.outcome == "uptake_rate") & (pairing.group == "all")]

@@ -39,3 +39,16 @@ def test_calibrated_values_lie_in_their_ranges():
         lo, hi = entry["range"]
         for v in (value if isinstance(value, list) else [value]):
             assert lo <= v <= hi, f"calibrated behaviour.{name}={v} outside [{lo}, {hi}]"
+
+
+def test_accounting_assumptions_of_the_levers_have_a_range_containing_their_default_and_a_basis():
+    from omegaconf import OmegaConf
+
+    from sim.config.schema import PolicyConfig
+
+    defaults = OmegaConf.structured(PolicyConfig)
+    assert TABLE["policy"], "configs/uncertainties.yaml lists no policy assumptions"
+    for key, entry in TABLE["policy"].items():
+        lo, hi = entry["range"]
+        assert "assumption" in entry["basis"]
+        assert lo <= OmegaConf.select(defaults, key) <= hi, key

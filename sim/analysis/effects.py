@@ -194,31 +194,50 @@ def ratio_ci(numerator, denominator, level: float = 0.95) -> tuple[float, float,
 
 
 def cost_effectiveness(pairs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Cost per additional completer (all, B40, rural) per scenario.
+    """Cost per additional completer (all, B40, rural) per scenario, in full and, when
+    ``pairs`` has ``incremental_spend_attributable_rm``, attributable to learning.
 
     ``pairs`` has one row per (scenario, seed) pair with ``incremental_spend_rm`` (public
-    spend minus the paired baseline's, RM), ``additional_completers``,
+    spend minus the paired baseline's, RM), optionally ``incremental_spend_attributable_rm``
+    (the same with connectivity outlays at their learning share), ``additional_completers``,
     ``additional_completers_b40`` and ``additional_completers_rural`` (persons). Returns one
     row per scenario: mean incremental spend and effects, the three costs (RM per additional
-    completer) with intervals, and the frontier status from :func:`frontier`.
+    completer) with intervals, and the frontier status from :func:`frontier`; with
+    attributable spend also ``incremental_spend_attributable_rm``, the three costs as
+    ``cost_per_additional_completer{,_b40,_rural}_attributable_rm`` with intervals, and
+    ``frontier_attributable``.
     """
-    rows = []
+    effects = (("", "additional_completers"), ("_b40", "additional_completers_b40"),
+               ("_rural", "additional_completers_rural"))
+    rows, attributable_rows = [], []
     for scenario, g in pairs.groupby("scenario", sort=False):
         spend = g.incremental_spend_rm.to_numpy(float)
         row = {"scenario": scenario, "n_replicates": len(g), "incremental_spend_rm": spend.mean()}
-        for suffix, col in (("", "additional_completers"), ("_b40", "additional_completers_b40"),
-                            ("_rural", "additional_completers_rural")):
+        for suffix, col in effects:
             mean, lo, hi = metrics.mean_ci(g[col].to_numpy(float), level)
             row.update({col: mean, f"{col}_ci_low": lo, f"{col}_ci_high": hi})
-            r, rlo, rhi = ratio_ci(spend, g[col].to_numpy(float), level)
-            row.update({f"cost_per_additional_completer{suffix}_rm": r,
-                        f"cost_per_additional_completer{suffix}_rm_ci_low": rlo,
-                        f"cost_per_additional_completer{suffix}_rm_ci_high": rhi})
+            row.update(_cost_columns(f"cost_per_additional_completer{suffix}_rm", spend, g[col], level))
         rows.append(row)
+        if "incremental_spend_attributable_rm" in g:   # appended after the full-cost columns
+            spend = g.incremental_spend_attributable_rm.to_numpy(float)
+            extra = {"incremental_spend_attributable_rm": spend.mean()}
+            for suffix, col in effects:
+                extra.update(_cost_columns(f"cost_per_additional_completer{suffix}_attributable_rm", spend, g[col],
+                                           level))
+            attributable_rows.append(extra)
     table = pd.DataFrame(rows)
     if len(table):
         table["frontier"] = frontier(table.incremental_spend_rm.to_numpy(), table.additional_completers.to_numpy())
+    if attributable_rows:
+        table = pd.concat([table, pd.DataFrame(attributable_rows)], axis=1)
+        table["frontier_attributable"] = frontier(table.incremental_spend_attributable_rm.to_numpy(),
+                                                  table.additional_completers.to_numpy())
     return table
+
+
+def _cost_columns(name: str, spend: np.ndarray, effect, level: float) -> dict[str, float]:
+    r, lo, hi = ratio_ci(spend, np.asarray(effect, float), level)
+    return {name: r, f"{name}_ci_low": lo, f"{name}_ci_high": hi}
 
 
 def frontier(cost, effect) -> list[str]:

@@ -15,6 +15,7 @@ COUNTERFACTUAL_MEASURES = ("induced_enrollees", "displaced_enrollees", "addition
                            "additional_completers", "subsidised_persons", "deadweight", "displacement_share",
                            "subsidy_rm")
 SHARE_MEASURES = ("deadweight", "displacement_share")
+ATTRIBUTABLE = "public_spend_attributable_rm"   # public spend with connectivity at its learning share
 # outcomes whose paired-vs-unpaired variance is reported (the pairing table)
 PAIRING_OUTCOMES = ("uptake_rate", "uptake_by_income.B40", "uptake_by_location.rural", "completion_rate",
                     "credential_holders_rate", "concentration_index", "employer_trust_mean")
@@ -22,12 +23,17 @@ PAIRING_OUTCOMES = ("uptake_rate", "uptake_by_income.B40", "uptake_by_location.r
 
 def pairs_frame(runs: pd.DataFrame, counterfactuals: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     """One row per (scenario, seed) pair: counterfactual totals, incremental public spend (RM)
-    and additional completers who are B40 and rural (persons)."""
-    spend = runs[["scenario", "seed", "public_spend_rm"]]
-    base = spend[spend.scenario == BASELINE][["seed", "public_spend_rm"]].rename(
-        columns={"public_spend_rm": "baseline_spend_rm"})
+    in full and attributable to learning, and additional completers who are B40 and rural
+    (persons). Runs stored before attributable spend was reported give NaN for it."""
+    if ATTRIBUTABLE not in runs:
+        runs = runs.assign(**{ATTRIBUTABLE: float("nan")})
+    columns = {"public_spend_rm": "incremental_spend_rm", ATTRIBUTABLE: "incremental_spend_attributable_rm"}
+    spend = runs[["scenario", "seed", *columns]]
+    base = spend[spend.scenario == BASELINE].drop(columns="scenario").rename(
+        columns={c: f"baseline_{c}" for c in columns})
     out = counterfactuals.merge(spend, on=["scenario", "seed"]).merge(base, on="seed")
-    out["incremental_spend_rm"] = out.public_spend_rm - out.baseline_spend_rm
+    for column, incremental in columns.items():
+        out[incremental] = out[column] - out[f"baseline_{column}"]
     for column, (dimension, group) in {"additional_completers_b40": ("income", "B40"),
                                        "additional_completers_rural": ("location", "rural")}.items():
         sel = groups[(groups.dimension == dimension) & (groups.group == group)]
@@ -55,11 +61,16 @@ def who_table(groups: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
 
 
 def spend_table(runs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Public spend by lever per scenario at national scale (RM over the horizon)."""
+    """Public spend by lever per scenario at national scale (RM over the horizon), in full and,
+    when the runs report it, attributable to learning."""
     cols = [f"public_spend_by_lever_rm.{lever}" for lever in LEVER_NAMES] + ["public_spend_rm", "levy_spend_rm",
                                                                              "out_of_pocket_rm"]
+    if ATTRIBUTABLE in runs:
+        cols += [f"public_spend_by_lever_attributable_rm.{lever}" for lever in LEVER_NAMES] + [ATTRIBUTABLE]
     t = summarise_replicates(runs, ["scenario"], cols, level)
-    t["measure"] = t.measure.str.replace("public_spend_by_lever_rm.", "public_spend_rm.", regex=False)
+    t["measure"] = (t.measure.str.replace("public_spend_by_lever_rm.", "public_spend_rm.", regex=False)
+                    .str.replace("public_spend_by_lever_attributable_rm.", "public_spend_attributable_rm.",
+                                 regex=False))
     return t
 
 

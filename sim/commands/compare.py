@@ -128,6 +128,7 @@ def describe(cfg, run_cfgs: dict, shared: list[str], comparison) -> dict:
         "start_year": int(base.horizon.start_year),
         "descriptions": {s: c.scenario.description for s, c in run_cfgs.items()},
         "annual_public_cost_rm": {s: c.scenario.annual_public_cost_rm for s, c in run_cfgs.items()},
+        "learning_share_of_cost": {s: float(c.policy.connectivity.learning_share_of_cost) for s, c in run_cfgs.items()},
         "assumptions": {f"{k} = {OmegaConf.select(base, k)}": v for k, v in ASSUMPTIONS.items()},
         "overrides": shared,
         "reproduce": reproduce_command(cfg, list(run_cfgs), shared),

@@ -49,6 +49,8 @@ def format_summary(record) -> str:
         f"  completion rate          {pct(o['completion_rate'])}   credential holders {pct(o['credential_holders_rate'])}",
         f"  concentration index      {o['concentration_index']:+.3f}  (Erreygers {o['concentration_index_erreygers']:+.3f})",
         f"  public spend             RM {o['public_spend_rm'] / 1e6:,.1f} million"
+        + (f" (RM {o['public_spend_attributable_rm'] / 1e6:,.1f} million attributable to learning)"
+           if o.get("public_spend_attributable_rm", o["public_spend_rm"]) != o["public_spend_rm"] else "")
         + (f", {pct(o['subsidy_share_b40'])} of subsidy to B40" if o['subsidy_share_b40'] == o['subsidy_share_b40'] else ""),
         f"  employer trust           {o['employer_trust_mean']:.3f}   wage gain of recognised holders RM {o['mean_monthly_wage_gain_rm']:.0f}/month",
     ]

@@ -155,6 +155,10 @@ class ConnectivityLever(LeverWindow):
     access_centres: int = 0              # community access centres (rural)
     persons_per_centre: float = 3_000.0
     centre_cost_rm_per_year: float = 150_000.0
+    # Share of every connectivity outlay (rollout, devices, skills courses, centres) attributed
+    # to learning: they serve all a household does online. Assumption: share of internet-use
+    # time spent on education and learning, range 0.05-0.25 (configs/uncertainties.yaml).
+    learning_share_of_cost: float = 0.10
 
 
 @dataclass

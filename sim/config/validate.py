@@ -99,6 +99,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "policy.connectivity.access_centres": (0, 1_000_000),
     "policy.connectivity.persons_per_centre": (0, INF),
     "policy.connectivity.centre_cost_rm_per_year": (0, INF),
+    "policy.connectivity.learning_share_of_cost": (0, 1),
     "policy.recognition.accreditation_incentive_rm": (0, INF),
     "policy.recognition.accreditation_annual_budget_rm": (0, INF),
     "policy.recognition.stackable_share": (0, 1),

@@ -18,6 +18,8 @@ ROWS = (  # key, label, metric, group, kind
     ("ratio-rural-urban", "Equity ratio rural / urban", "rate_ratio", "rural/urban", "ratio"),
     ("trust-accredited", "Employer trust, accredited", "employer_trust", "accredited", "ratio"),
     ("spend", "Public spend so far, RM million", "public_spend_rm", None, "rm"),
+    ("spend-attributable", "of which attributable to learning, RM million", "public_spend_attributable_rm",
+     None, "rm"),
 )
 
 
@@ -30,6 +32,9 @@ def rows(twin) -> list[dict]:
         if metric == "public_spend_rm":
             s = sum(v[-1] for v in twin.cumulative_spend_rm("scenario").values()) / 1e6
             b = sum(v[-1] for v in twin.cumulative_spend_rm("baseline").values()) / 1e6
+        elif metric == "public_spend_attributable_rm":
+            s = twin.attributable_spend_so_far_rm("scenario") / 1e6
+            b = twin.attributable_spend_so_far_rm("baseline") / 1e6
         else:
             s = float(twin.series(metric, group)[-1])
             b = float(twin.series(metric, group, "baseline")[-1])

@@ -69,6 +69,12 @@ class TwinRun:
         levers = model.history[0]["public_spend_rm"].keys() if self._quarter else []
         return {lever: np.cumsum(self.series("public_spend_rm", lever, twin)) for lever in levers}
 
+    def attributable_spend_so_far_rm(self, twin: str = "scenario") -> float:
+        """Public spend from 2025Q1 to now counting connectivity at its share attributable to
+        learning (``policy.connectivity.learning_share_of_cost``), RM."""
+        model = self.scenario if twin == "scenario" else self.baseline
+        return float(sum(arr[:self._quarter].sum() for arr in model.policy.attributable_spend_by_lever().values()))
+
     def paired_uptake(self, group: str) -> tuple[float, float, float]:
         """Uptake (ever enrolled) of scenario minus baseline in ``group``, agent by agent:
         (mean, 95% low, 95% high), shares. The interval is the population-sampling error of

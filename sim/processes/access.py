@@ -56,7 +56,7 @@ def _rollout(model, q: int) -> None:
             cost = lever.cost_rm_per_connection * L.weight[idx[extra]]
             served = ration_by_priority(np.zeros(extra.sum(), np.int64), cost, u[extra],
                                         [policy.available("connectivity.rollout", q)])
-            policy.book("connectivity.rollout", q, float(cost[served].sum()))
+            policy.book("connectivity.rollout", q, float(cost[served].sum(dtype=np.float64)))
             upgrade[np.flatnonzero(extra)[served]] = True
         L.connectivity[idx[upgrade]] = tier + 1
 
@@ -74,7 +74,7 @@ def _device_grants(model, q: int) -> None:
     served = ration_by_priority(np.zeros(len(idx), np.int64), cost,
                                 model.streams["devices"].uniform(idx, q), [budget])
     L.computer[idx[served]] = True
-    policy.book("connectivity.devices", q, float(cost[served].sum()))
+    policy.book("connectivity.devices", q, float(cost[served].sum(dtype=np.float64)))
 
 
 def _skills_courses(model, q: int) -> None:
@@ -91,7 +91,7 @@ def _skills_courses(model, q: int) -> None:
                                 model.streams["skills"].uniform(idx, q), [budget])
     trained = idx[served]
     L.digital_skill[trained] = np.minimum(1.0, L.digital_skill[trained] + lever.skills_gain)
-    policy.book("connectivity.skills", q, float(cost[served].sum()))
+    policy.book("connectivity.skills", q, float(cost[served].sum(dtype=np.float64)))
 
 
 def _access_centres(model, q: int) -> None:

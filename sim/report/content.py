@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.effects import BASELINE
+from sim.report import attributable
 from sim.report.style import label, num, pct, persons, pp, rm, rm_million
 
 LEVEL = "95% CI"
@@ -102,6 +103,8 @@ def executive_summary(t: dict, meta: dict) -> list:
             cheapest = costs.idxmin()
             line += (f" Lowest public cost per additional completer, among options with a measurable gain in "
                      f"completers: the {label(cheapest)} ({rm(costs[cheapest])}).")
+            if attributable.available(t):
+                line += attributable.cheapest_clause(ce.loc[measurable])
         blocks.append(("p", line))
     items = []
     for s in ranked:
@@ -110,6 +113,7 @@ def executive_summary(t: dict, meta: dict) -> list:
         sentence = (f"The **{label(s)}** {_verb(b40, 'B40 uptake')} {_cost_clause(row, '_b40', 'B40 ')}. "
                     f"{_completers_clause(row)} for {rm_million(row.incremental_spend_rm)} of public money over "
                     f"{years:g} years, {_cost_clause(row, '', '')}.")
+        sentence += attributable.summary_sentence(row)
         dw = cf[(cf.scenario == s) & (cf.measure == "deadweight")]
         if len(dw) and _ok(dw.iloc[0]["mean"]):
             d = dw.iloc[0]
@@ -117,6 +121,8 @@ def executive_summary(t: dict, meta: dict) -> list:
                          f"would have enrolled without the subsidy (deadweight).")
         items.append(sentence)
     blocks.append(("ul", items))
+    if attributable.available(t):
+        blocks.append(("p", attributable.rule(t, meta)))
     front = [label(s) for s in ce.index if ce.loc[s, "frontier"] == "frontier"]
     dominated = [f"{label(s)} ({ce.loc[s, 'frontier']})" for s in ce.index if ce.loc[s, "frontier"] not in
                  ("frontier", "undefined")]
@@ -233,9 +239,12 @@ def cost_section(t: dict, meta: dict) -> list:
     inc = t["benefit_incidence"].set_index(["scenario", "measure"])
     levers = ["subsidy", "connectivity", "recognition", "awareness", "readiness"]
     others = [s for s in meta["scenarios"] if s != BASELINE]
-    header = ["Scenario"] + [lv.capitalize() for lv in levers] + ["Total"]
+    split = attributable.available(t)   # also the total attributable to learning
+    header = ["Scenario"] + [lv.capitalize() for lv in levers] + ["Total"] + (["Attributable to learning"] if split else [])
     rows = [[label(s)] + [f"{spend.loc[(s, f'public_spend_rm.{lv}'), 'mean'] / 1e6:,.1f}" for lv in levers]
-            + [f"{spend.loc[(s, 'public_spend_rm'), 'mean'] / 1e6:,.1f}"] for s in others]
+            + [f"{spend.loc[(s, 'public_spend_rm'), 'mean'] / 1e6:,.1f}"]
+            + ([f"{spend.loc[(s, 'public_spend_attributable_rm'), 'mean'] / 1e6:,.1f}"] if split else [])
+            for s in others]
     header2 = ["Scenario", "RM per additional completer", "per additional B40 completer",
                "per additional rural completer", "Frontier"]
 
@@ -260,11 +269,13 @@ def cost_section(t: dict, meta: dict) -> list:
     return [
         ("h2", "Cost and cost-effectiveness"),
         ("table", header, rows, f"Public spend by lever over the horizon (RM million, national, mean over "
-                                f"replicates)."),
-        ("table", header2, rows2, f"Cost per additional completer: additional public spend over additional "
+                                f"replicates)" + ("; the last column counts connectivity at its share attributable "
+                                                  "to learning." if split else ".")),
+        ("table", header2, rows2, f"Cost per additional completer, in full: additional public spend over additional "
                                   f"completers (ratio of means [delta-method {LEVEL}]; unbounded when the gain "
                                   f"may be zero). Frontier: efficient, dominated, or beaten by a mix of two "
                                   f"options (extended dominance)."),
+        *([attributable.cost_table(t, meta, cost)] if split else []),
         ("figure", "cost_effectiveness", None),
         ("table", header3, rows3, "Benefit incidence: shares of subsidy spending and of additional completers "
                                   "reaching B40 and rural adults (n/a: no subsidy)."),
@@ -305,7 +316,9 @@ def method_section(t: dict, meta: dict) -> list:
             "differences from the baseline, with a paired Student-t 95% interval.",
             "Counterfactuals: person by person between the scenario run and the baseline run of the same seed.",
             "Costs: public spend at national scale booked by lever; cost per additional completer is the "
-            "ratio of mean additional spend to mean additional completers.",
+            "ratio of mean additional spend to mean additional completers. Each cost is also stated "
+            "attributable to learning: connectivity outlays counted at the share of household internet use "
+            "spent on learning (an assumption), every other lever in full.",
             f"Executor: {meta.get('executor', 'serial')}; numbers are identical on every executor. "
             f"Code version {meta.get('code_version', '?')}; run on {meta.get('created', '?')}.",
         ]),
