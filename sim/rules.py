@@ -191,6 +191,14 @@ def offer_utility(
     )
 
 
+def ramped_wage_gain(gain_rm, target_rm, step_rm):
+    """Wage gain after one more quarter of a linear ramp towards ``target_rm`` (RM/month) by
+    ``step_rm`` a quarter: the target itself once the gap is within one step (so rounding
+    never leaves a sliver that keeps a stale step alive), at least RM 1 a quarter otherwise."""
+    gap = target_rm - gain_rm
+    return np.where(gap <= step_rm * (1 + 1e-4), target_rm, gain_rm + np.maximum(step_rm, np.minimum(gap, 1.0)))
+
+
 def logit_choice(utility: np.ndarray, gumbel: np.ndarray) -> np.ndarray:
     """Random-utility choice among offers and an outside option of utility 0.
 

@@ -144,3 +144,18 @@ def test_learner_taste_unaware_pay_only_a_search_cost():
                                 np.array([40, 40, 60]), np.array([False, True, False]),
                                 np.array([True, True, False]))
     assert np.allclose(taste, [-4.0, -3.5, -4.0 - 0.4 - 0.3])
+
+
+def test_wage_ramp_reaches_its_target_in_exactly_ramp_quarters_despite_rounding():
+    """Linear ramp: gain/ramp a quarter, reaching the target in ``ramp`` quarters even when the
+    float32 steps do not add up to it exactly (they fall short about a quarter of the time)."""
+    rng = np.random.default_rng(3)
+    target = rng.uniform(10, 500, 10_000).astype(np.float32)   # steps >= RM 1 (the rule's floor)
+    ramp = 10
+    step = target / np.float32(ramp)
+    gain = np.zeros_like(target)
+    for quarter in range(1, ramp + 1):
+        gain = rules.ramped_wage_gain(gain, target, step).astype(np.float32)
+        if quarter < ramp:
+            np.testing.assert_allclose(gain, quarter * step, rtol=1e-4)
+    assert np.array_equal(gain, target)

@@ -149,7 +149,7 @@ def _ramp_wages(model) -> None:
     L = model.learners
     idx = np.flatnonzero((L.wage_gain_target_rm > L.wage_gain_rm) & (L.labour <= INFORMAL))
     if len(idx):
-        gap = L.wage_gain_target_rm[idx] - L.wage_gain_rm[idx]
-        L.wage_gain_rm[idx] += np.minimum(gap, np.maximum(L.wage_gain_ramp_rm[idx], np.minimum(gap, 1.0)))
+        L.wage_gain_rm[idx] = rules.ramped_wage_gain(L.wage_gain_rm[idx], L.wage_gain_target_rm[idx],
+                                                     L.wage_gain_ramp_rm[idx])
     reached = L.wage_gain_rm >= L.wage_gain_target_rm
     L.wage_gain_ramp_rm[reached] = 0.0

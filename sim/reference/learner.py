@@ -292,8 +292,9 @@ class LearnerAgent(mesa.Agent):
         """Recognised wage gains ramp in linearly (a constant step per quarter) while the
         learner works; the step ends when the gain is reached."""
         if self.wage_gain_target_rm > self.wage_gain_rm and self.labour <= INFORMAL:
-            gap = self.wage_gain_target_rm - self.wage_gain_rm
-            self.wage_gain_rm += min(gap, max(self.wage_gain_ramp_rm, min(gap, 1.0)))
+            self.wage_gain_rm = float(rules.ramped_wage_gain(np.float32(self.wage_gain_rm),
+                                                             np.float32(self.wage_gain_target_rm),
+                                                             np.float32(self.wage_gain_ramp_rm)))
         if self.wage_gain_rm >= self.wage_gain_target_rm:
             self.wage_gain_ramp_rm = 0.0
 
