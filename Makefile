@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean bench
+.PHONY: run test install clean bench readme-figure
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,7 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# The README's figure is the main job's uptake-by-income figure: copy it from the newest comparison.
+readme-figure:
+	cp "$$(ls -d results/compare/*/ | tail -n 1)figures/uptake_by_income.png" docs/figures/uptake_by_income.png
