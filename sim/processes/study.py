@@ -44,7 +44,7 @@ def run(model, q: int) -> np.ndarray:
     stackable = accredited & (offers.stackable_draw[kd] < model.stackable_share)
     L.stackable_credits[done] += np.where(stackable, offers.credits[kd], 0.0).astype(np.float32)
     per_qualification = model.cfg.policy.recognition.credits_per_qualification
-    L.qualifications[done] = np.floor(L.stackable_credits[done] / per_qualification).astype(np.int8)
+    L.qualifications[done] = np.floor(L.stackable_credits[done] / per_qualification).astype(L.qualifications.dtype)
     model.new_completers = done
     model.new_completer_offers = kd
     return done
