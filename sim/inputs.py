@@ -45,7 +45,7 @@ def read_text(path: str | Path, what: str, hint: str, max_bytes: int | None = No
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text (byte {exc.start}): expected a {what}; {hint}") from None
+        raise InputError(f"{path} is not UTF-8 text (byte {exc.start}), so not a {what}: {hint}") from None
 
 
 class _NoAliasLoader(yaml.SafeLoader):
