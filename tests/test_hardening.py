@@ -62,7 +62,7 @@ def test_command_line_cannot_add_hydra_callbacks_or_targets(tmp_path):
     code, _, err = run_cli(["run", "+hydra.callbacks.w._target_=shutil.copyfile", *SMALL], tmp_path)
     assert_one_line_refusal(code, err, "_target_")
     code, _, err = run_cli(["run", "+hydra.callbacks.w.x=1", *SMALL], tmp_path)
-    assert_one_line_refusal(code, err, "hydra")
+    assert_one_line_refusal(code, err, "callbacks")
     assert not (tmp_path / "results").exists()
 
 

@@ -136,8 +136,8 @@ def check_settings(data: dict, config_name: str = "run", source: str = "") -> No
 
 
 def check_override(override: str, config_name: str = "run") -> None:
-    """A command-line override may add (``+``) or delete (``~``) only schema keys; never
-    ``_target_`` or new hydra.* keys."""
+    """A command-line override may add (``+``) or delete (``~``) only schema keys, and Hydra's
+    own launcher settings; never ``_target_`` or Hydra callbacks (both name code to run)."""
     key = override.split("=", 1)[0]
     bare = key.lstrip("+~")
     if "_target_" in bare.replace("/", ".").split("."):
@@ -147,7 +147,9 @@ def check_override(override: str, config_name: str = "run") -> None:
             raise ConfigError(f"{override} is not allowed: only ~{', ~'.join(DELETABLE_GROUPS)} may be removed "
                               "(its schema defaults apply)")
     elif key.startswith("+"):
-        if bare.startswith(("hydra.", "hydra/")) or bare == "hydra":
-            raise ConfigError(f"{override} is not allowed: new hydra.* keys cannot be added")
+        if bare.startswith(("hydra.", "hydra/")):  # launcher settings (+hydra.launcher.ray.init.num_cpus=2)
+            if bare.startswith(("hydra.callbacks", "hydra/callbacks")):
+                raise ConfigError(f"{override} is not allowed: Hydra callbacks run code")
+            return
         if bare not in GROUPS:
             check_key(bare, config_name)
