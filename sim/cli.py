@@ -88,10 +88,14 @@ def explain(exc: BaseException, overrides: list[str]) -> str:
     err = cause if isinstance(cause, (ConfigKeyError, ConfigAttributeError, ValidationError)) else exc
     full_key = getattr(err, "full_key", None)
     if isinstance(err, (ConfigKeyError, ConfigAttributeError)) or "not in struct" in text or "Key '" in str(err) and "not in" in str(err):
+        from sim.config.keys import closest
+
         key = full_key or _override_key(text)
         parent = key.rsplit(".", 1)[0] if key and "." in key else ""
         allowed = _keys_of(parent)
-        hint = f": known keys under {parent or 'the top level'} are {', '.join(allowed)}" if allowed else ""
+        near = closest(key) if key else None
+        hint = f": did you mean {near}?" if near else ""
+        hint += f" (known keys under {parent or 'the top level'} are {', '.join(allowed)})" if allowed else ""
         return f"{key} is not a known configuration key{hint}"
     if isinstance(err, ValidationError):
         value = next((o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == full_key), None)
@@ -188,10 +192,10 @@ def preflight(command: str, config_name: str, args: list[str], with_hydra: bool 
         fail(command, explain(exc, overrides))
     cfg = first = None
     for i, override_set in enumerate(override_sets):
-        hydra_part = hydra_dir_overrides(args) if with_hydra and i == 0 else []
+        resolve_hydra = with_hydra and i == 0
+        hydra_part = hydra_dir_overrides(args) if resolve_hydra else []
         try:
-            cfg = compose(config_name, [*override_set, *hydra_part], return_hydra_config=bool(hydra_part) or
-                          (with_hydra and i == 0))
+            cfg = compose(config_name, [*override_set, *hydra_part], return_hydra_config=resolve_hydra)
         except Exception as exc:  # noqa: BLE001 - Hydra raises several unrelated types
             fail(command, explain(exc, override_set))
         try:

@@ -183,6 +183,8 @@ def test_a_second_writer_of_the_same_folder_stops_with_one_line(tmp_path):
 def test_a_typo_added_with_plus_names_the_closest_key(tmp_path):
     code, _, err = run_cli(["run", "+policy.subsidy.rat=0.5", *SMALL], tmp_path)
     assert_one_line_refusal(code, err, "policy.subsidy.rat", "did you mean policy.subsidy.rate")
+    code, _, err = run_cli(["run", "policy.subsidy.rat=0.5", *SMALL], tmp_path)
+    assert_one_line_refusal(code, err, "did you mean policy.subsidy.rate")
     (tmp_path / "typo.yaml").write_text(yaml.safe_dump({"policy": {"subsidy": {"rat": 0.5}}}))
     code, _, err = run_cli(["run", "overrides_file=typo.yaml", *SMALL], tmp_path)
     assert_one_line_refusal(code, err, "policy.subsidy.rate")
