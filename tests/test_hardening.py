@@ -4,6 +4,7 @@ results folder, a hang or a traceback."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -229,6 +230,32 @@ def test_an_output_folder_that_is_a_file_gives_one_line(tmp_path):
     code, _, err = run_cli(["run", *SMALL, "hydra.run.dir=taken"], tmp_path)
     assert_one_line_refusal(code, err, "taken", "is a file")
     assert (tmp_path / "taken").read_text() == "not a folder"
+
+
+def _disk_full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_while_writing_a_run_gives_one_line(tmp_path, monkeypatch):
+    import sim.store
+
+    monkeypatch.setattr(sim.store, "atomic_write_bytes", _disk_full)
+    code, _, err = run_cli(["run", *SMALL, "hydra.run.dir=out"], tmp_path)
+    assert_one_line_refusal(code, err, "No space left on device", "hydra.run.dir")
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_a_full_disk_while_writing_an_experiment_keeps_what_finished(tmp_path, monkeypatch):
+    import sim.experiment.store
+
+    (tmp_path / "e.yaml").write_text(yaml.safe_dump({"name": "full", "scenarios": ["baseline"], "population": 300,
+                                                     "horizon": 2}))
+    monkeypatch.setattr(sim.experiment.store, "write_json", _disk_full)  # sidecars: the commit points
+    code, _, err = run_cli(["experiment", "e.yaml", "store=st", "progress=false"], tmp_path)
+    assert_one_line_refusal(code, err, "No space left on device", "run the same command again")
+    monkeypatch.undo()
+    code, out, err = run_cli(["experiment", "e.yaml", "store=st", "progress=false"], tmp_path)
+    assert code == 0 and "1 of 1 runs finished" in out, err
 
 
 @pytest.fixture(scope="module")
