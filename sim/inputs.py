@@ -30,6 +30,8 @@ def read_bytes(path: str | Path, what: str, hint: str, max_bytes: int | None = N
     """The bytes of ``path``; ``what`` says what the file should be, ``hint`` how to recover."""
     p = Path(path)
     try:
+        if p.is_dir():
+            raise InputError(f"{p} is a folder, not a {what}: {hint}")
         if not p.is_file():
             raise InputError(f"{p}: no such file ({what}): {hint}")
         if max_bytes is not None and p.stat().st_size > max_bytes:
