@@ -149,6 +149,15 @@ def test_values_that_crashed_now_run_or_are_refused_by_their_range(tmp_path):
     assert not (tmp_path / "bad").exists()
 
 
+def test_an_experiment_over_a_value_that_crashed_is_refused_before_any_run(tmp_path):
+    (tmp_path / "e.yaml").write_text(yaml.safe_dump({
+        "name": "trust", "scenarios": ["baseline"], "population": 300, "horizon": 2,
+        "uncertainties": {"market.trust_prior_mean_accredited": {"levels": [0.0, 0.5]}}}))
+    code, _, err = run_cli(["experiment", "e.yaml"], tmp_path)
+    assert_one_line_refusal(code, err, "market.trust_prior_mean_accredited", "out of range")
+    assert not (tmp_path / "results").exists()
+
+
 # --------------------------------------------------------------------------- 5. one writer per folder
 def test_a_finished_run_folder_is_kept_unless_overwrite_is_asked(tmp_path):
     code, _, err = run_cli(["run", *SMALL, "seed=1", "hydra.run.dir=out"], tmp_path)

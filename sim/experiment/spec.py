@@ -189,8 +189,8 @@ def parse_experiment(data: Any, name: str, path: str | None = None) -> Experimen
         sampler_options=options,
         replicates=_int(data, "replicates", 1, 1, 10_000),
         seed=_int(data, "seed", 1, 0, 2**31 - 1),
-        population=_int(data, "population", 20_000, 2, 40_000_000),
-        horizon=_int(data, "horizon", 40, 1, 200),
+        population=_int(data, "population", 20_000, *_bounds("population.n_agents")),
+        horizon=_int(data, "horizon", 40, *_bounds("horizon.quarters")),
         fixed=_fixed(data.get("fixed") or {}),
         path=path,
     )
@@ -238,6 +238,14 @@ def _analysis(value, sampler: str) -> dict:
         raise ExperimentError("analysis.outcomes must list outcome columns, e.g. [uptake_by_income.B40]")
     return {"outcomes": [str(o) for o in outcomes], "convergence": bool(value.get("convergence", True)),
             **({"seed": int(value["seed"])} if "seed" in value else {})}
+
+
+def _bounds(key: str) -> tuple[int, int]:
+    """The run configuration's range of ``key`` (one table for every entry point)."""
+    from sim.config.validate import RANGES
+
+    lo, hi = RANGES[key]
+    return int(lo), int(hi)
 
 
 def _int(data: dict, key: str, default, lo: int, hi: int | None = None):
