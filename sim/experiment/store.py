@@ -9,10 +9,12 @@ Layout of a store directory (``results/experiments/<name>-<spec hash>/``)::
                               version, status, wall time; written after the shard
     submissions.jsonl  one line each time a run is handed to an executor (a run counter)
     manifest.json      experiment summary: spec hash, code and package versions, counts
+    .mcsim.lock        held (flock) by the one mcsim process writing the store
 
-A run is finished only when its sidecar exists and the shard's size and checksum match it:
-a shard written without its sidecar (killed in between), truncated or altered is detected and
-the run is done again. Every file is written atomically (temporary name + rename).
+A run is finished only when its sidecar exists, the shard's size and checksum match it, and
+the sidecar's and the shard's run_id match the file name: a shard written without its
+sidecar (killed in between), truncated, altered or swapped with another run's is detected
+and the run is done again. Every file is written atomically (temporary name + rename).
 """
 
 from __future__ import annotations
