@@ -43,8 +43,9 @@ def fail(command: str, message: str, code: int = 2) -> None:
 
 
 # --------------------------------------------------------------------------- composition
-def compose(config_name: str, overrides: list[str]) -> DictConfig:
-    """Compose ``configs/<config_name>.yaml`` with overrides (no Hydra run directory)."""
+def compose(config_name: str, overrides: list[str], return_hydra_config: bool = False) -> DictConfig:
+    """Compose ``configs/<config_name>.yaml`` with overrides (Hydra's own settings only when
+    ``return_hydra_config``; no run directory is made)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -54,7 +55,8 @@ def compose(config_name: str, overrides: list[str]) -> DictConfig:
     register_configs()
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=None):
-        return hydra_compose(config_name=config_name, overrides=overrides)
+        return hydra_compose(config_name=config_name, overrides=overrides,
+                             return_hydra_config=return_hydra_config)
 
 
 def available(group: str) -> list[str]:
@@ -87,10 +89,14 @@ def explain(exc: BaseException, overrides: list[str]) -> str:
     err = cause if isinstance(cause, (ConfigKeyError, ConfigAttributeError, ValidationError)) else exc
     full_key = getattr(err, "full_key", None)
     if isinstance(err, (ConfigKeyError, ConfigAttributeError)) or "not in struct" in text or "Key '" in str(err) and "not in" in str(err):
+        from sim.config.keys import closest
+
         key = full_key or _override_key(text)
         parent = key.rsplit(".", 1)[0] if key and "." in key else ""
         allowed = _keys_of(parent)
-        hint = f": known keys under {parent or 'the top level'} are {', '.join(allowed)}" if allowed else ""
+        near = closest(key) if key else None
+        hint = f": did you mean {near}?" if near else ""
+        hint += f" (known keys under {parent or 'the top level'} are {', '.join(allowed)})" if allowed else ""
         return f"{key} is not a known configuration key{hint}"
     if isinstance(err, ValidationError):
         value = next((o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == full_key), None)
@@ -151,20 +157,46 @@ def _expand_for_validation(overrides: list[str]) -> list[list[str]]:
     return lists
 
 
-def preflight(command: str, config_name: str, args: list[str]) -> DictConfig:
-    """Compose and validate before Hydra runs; exits with a one-line error on bad input."""
+def hydra_dir_overrides(args: list[str]) -> list[str]:
+    """The command line's own ``hydra.<key>=...`` settings (e.g. hydra.run.dir), not groups."""
+    return [a for a in args if not a.startswith("-") and a.split("=", 1)[0].startswith("hydra.")]
+
+
+def check_overrides(command: str, config_name: str, args: list[str]) -> None:
+    """``+key=`` and ``~key`` name schema keys only, and nothing names ``_target_``."""
+    from sim.config import ConfigError
+    from sim.config.keys import check_override
+
+    for arg in args:
+        if arg.startswith("-") or ("=" not in arg and not arg.startswith("~")):
+            continue
+        try:
+            check_override(arg, config_name)
+        except ConfigError as exc:
+            fail(command, str(exc))
+
+
+def preflight(command: str, config_name: str, args: list[str], with_hydra: bool = False) -> DictConfig:
+    """Compose and validate before Hydra runs; exits with a one-line error on bad input.
+
+    ``with_hydra``: the first composition also resolves Hydra's own settings, so the returned
+    config has ``hydra.run.dir`` as it will be (the caller then fixes it for Hydra).
+    """
     from sim.config import ConfigError, validate_config
     from sim.data import DataError
 
+    check_overrides(command, config_name, args)
     overrides, multirun = _split_args(args)
     try:
         override_sets = _expand_for_validation(overrides) if multirun else [overrides]
     except Exception as exc:  # noqa: BLE001 - grammar errors from Hydra's parser
         fail(command, explain(exc, overrides))
-    cfg = None
-    for override_set in override_sets:
+    cfg = first = None
+    for i, override_set in enumerate(override_sets):
+        resolve_hydra = with_hydra and i == 0
+        hydra_part = hydra_dir_overrides(args) if resolve_hydra else []
         try:
-            cfg = compose(config_name, override_set)
+            cfg = compose(config_name, [*override_set, *hydra_part], return_hydra_config=resolve_hydra)
         except Exception as exc:  # noqa: BLE001 - Hydra raises several unrelated types
             fail(command, explain(exc, override_set))
         try:
@@ -172,7 +204,8 @@ def preflight(command: str, config_name: str, args: list[str]) -> DictConfig:
             _check_data(cfg)
         except (ConfigError, DataError) as exc:
             fail(command, str(exc))
-    return cfg
+        first = first or cfg
+    return first if with_hydra else cfg
 
 
 def _check_data(cfg) -> None:

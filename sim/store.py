@@ -22,11 +22,24 @@ import pandas as pd
 PACKAGES = ("numpy", "scipy", "pandas", "pyarrow", "mesa", "hydra-core", "omegaconf", "matplotlib")
 
 
+def file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file: 0o666 less the user's umask
+    (temporary files are made 0o600, so they are widened to this before the rename)."""
+    try:  # read without changing it: os.umask() is process-wide and racy with threads
+        with open("/proc/self/status") as fh:
+            umask = next(int(line.split()[1], 8) for line in fh if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError):
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -59,6 +72,7 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(fd, file_mode())
     os.close(fd)
     try:
         frame.to_parquet(tmp, index=False)

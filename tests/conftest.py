@@ -22,3 +22,27 @@ def small_config(*overrides: str, n_agents: int = 3000, quarters: int = 12):
 @pytest.fixture
 def small():
     return small_config
+
+
+def run_cli(args: list[str], cwd) -> tuple[int, str, str]:
+    """``mcsim ARGS`` in this process, in folder ``cwd``: (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+    import sys
+
+    from sim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old_cwd, old_argv = os.getcwd(), list(sys.argv)
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(list(args))
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        os.chdir(old_cwd)
+        sys.argv = old_argv
+    return code, out.getvalue(), err.getvalue()

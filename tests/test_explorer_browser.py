@@ -127,3 +127,73 @@ def test_page_offline_lever_effect_and_export(server, tmp_path):
     ts = pd.read_parquet(out / "timeseries.parquet")
     cli_b40 = ts.query("quarter == @quarters - 1 and metric == 'uptake_rate' and group == 'B40'")["value"].item()
     assert abs(100 * cli_b40 - b40_scenario) <= 0.005 + 1e-9  # the page shows 2 decimals of a percentage
+
+
+# --------------------------------------------------------------------------- who may connect
+WS_PATH = "/jupyter/api/kernels/00000000-0000-0000-0000-000000000000/channels?session_id=test"
+OPEN_WEBSOCKET = """url => new Promise(done => {
+    const ws = new WebSocket(url);
+    ws.onopen = () => { ws.close(); done('open'); };
+    ws.onerror = () => done('refused');
+    setTimeout(() => done('timeout'), 15000);
+})"""
+
+
+def _status(port: int, request: str) -> int:
+    """Status code of one raw HTTP request to this machine's explorer (bounded in size and time)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
+        s.sendall(request.encode())
+        head = s.recv(4096).decode("latin-1")
+    return int(head.split()[1])
+
+
+def _get(port: int, host: str | None, path: str = "/", extra: str = "") -> str:
+    host_line = f"Host: {host}\r\n" if host is not None else ""
+    return f"GET {path} HTTP/1.1\r\n{host_line}{extra}Connection: close\r\n\r\n" if host is not None else \
+        f"GET {path} HTTP/1.0\r\n{extra}\r\n"
+
+
+def _upgrade(origin: str | None) -> str:
+    origin_line = f"Origin: {origin}\r\n" if origin is not None else ""
+    return ("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{origin_line}")
+
+
+def test_requests_for_another_host_are_refused(server):
+    port = urlparse(server).port
+    assert _status(port, _get(port, f"127.0.0.1:{port}")) == 200
+    assert _status(port, _get(port, f"localhost:{port}")) == 200
+    for host in ("evil.example", f"evil.example:{port}", f"127.0.0.1:{port + 1}", None):
+        assert _status(port, _get(port, host)) == 403, host  # DNS rebinding names another host
+
+
+def test_websocket_upgrades_from_another_origin_are_refused(server):
+    port = urlparse(server).port
+    own = f"127.0.0.1:{port}"
+    assert _status(port, _get(port, own, WS_PATH, _upgrade(f"http://{own}")).replace("Connection: close\r\n", "")) \
+        == 101
+    for origin in ("http://evil.example", f"http://127.0.0.1:{port + 1}", "null", None):
+        request = _get(port, own, WS_PATH, _upgrade(origin)).replace("Connection: close\r\n", "")
+        assert _status(port, request) == 403, origin
+
+
+def test_browser_page_of_another_origin_cannot_open_the_explorers_websocket(server):
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: make test installs it (apt-get install -y chromium)"
+    ws_url = f"ws://127.0.0.1:{urlparse(server).port}{WS_PATH}"
+    foreign = f"http://127.0.0.1:{_free_port()}"  # another origin on this machine: nothing leaves it
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            context = browser.new_context()
+            own = context.new_page()
+            own.goto(server)
+            assert own.evaluate(OPEN_WEBSOCKET, ws_url) == "open"  # the page's own origin is served
+            evil = context.new_page()
+            evil.route(f"{foreign}/**", lambda route: route.fulfill(status=200, content_type="text/html",
+                                                                    body="<html><body>elsewhere</body></html>"))
+            evil.goto(f"{foreign}/page.html")
+            assert evil.evaluate(OPEN_WEBSOCKET, ws_url) == "refused"
+        finally:
+            browser.close()

@@ -37,23 +37,24 @@ POPULATION_FIELDS: dict[str, np.dtype] = {
     "learning_propensity": np.dtype(np.float32),
 }
 
-# Learning and labour-market state the model evolves (name -> dtype, initial value).
+# Learning and labour-market state the model evolves (name -> dtype, initial value). Quarters
+# and counts that grow by at most one a quarter are int16: the horizon may reach 200 quarters.
 STATE_FIELDS: dict[str, tuple[np.dtype, object]] = {
     "aware": (np.dtype(np.bool_), False),
     "offer": (np.dtype(np.int16), -1),             # offer enrolled in, -1 when idle
     "quarters_left": (np.dtype(np.int8), 0),       # study quarters remaining
-    "enrolled_quarter": (np.dtype(np.int8), -1),   # quarter of the current enrolment
+    "enrolled_quarter": (np.dtype(np.int16), -1),   # quarter of the current enrolment
     "ever_enrolled": (np.dtype(np.bool_), False),
     "first_enrolled_quarter": (np.dtype(np.int16), -1),  # quarter of the first enrolment, -1 never
-    "enrolments": (np.dtype(np.int8), 0),
-    "completions": (np.dtype(np.int8), 0),
-    "online_enrolments": (np.dtype(np.int8), 0),
+    "enrolments": (np.dtype(np.int16), 0),
+    "completions": (np.dtype(np.int16), 0),
+    "online_enrolments": (np.dtype(np.int16), 0),
     "credits": (np.dtype(np.float32), 0.0),        # MQA credits earned (40 h = 1 credit)
     "stackable_credits": (np.dtype(np.float32), 0.0),
-    "credentials": (np.dtype(np.int8), 0),         # credentials held
-    "accredited_credentials": (np.dtype(np.int8), 0),
-    "recognised_credentials": (np.dtype(np.int8), 0),
-    "qualifications": (np.dtype(np.int8), 0),      # MQF qualifications by stacking
+    "credentials": (np.dtype(np.int16), 0),         # credentials held
+    "accredited_credentials": (np.dtype(np.int16), 0),
+    "recognised_credentials": (np.dtype(np.int16), 0),
+    "qualifications": (np.dtype(np.int16), 0),      # MQF qualifications by stacking
     "subsidy_rm": (np.dtype(np.float32), 0.0),     # public subsidy received, RM per person
     "ever_subsidised": (np.dtype(np.bool_), False),
     "sponsored": (np.dtype(np.bool_), False),      # current enrolment is levy-sponsored

@@ -94,13 +94,24 @@ class CalibrationSpec:
 
 
 # --------------------------------------------------------------------------- loading
+def load_raw(path) -> dict:
+    """A targets file's content (a mapping); CalibrationError (one line) otherwise."""
+    from sim.inputs import InputError, load_yaml
+
+    if not Path(path).is_file():
+        raise CalibrationError(f"{path} does not exist: expected a targets file like configs/calibration/targets.yaml")
+    try:
+        raw = load_yaml(path, "targets file", "start from a copy of configs/calibration/targets.yaml")
+    except InputError as exc:
+        raise CalibrationError(str(exc)) from None
+    if not isinstance(raw, dict) or not raw:
+        raise CalibrationError(f"{path} is empty or not a mapping: expected a targets file (runs:, targets:, ...)")
+    return raw
+
+
 def load_spec(path) -> CalibrationSpec:
     """Read a targets file (see configs/calibration/targets.yaml); one-line errors."""
-    path = Path(path)
-    if not path.exists():
-        raise CalibrationError(f"{path} does not exist: expected a targets file like configs/calibration/targets.yaml")
-    raw = yaml.safe_load(path.read_text()) or {}
-    return spec_from_dict(raw, str(path))
+    return spec_from_dict(load_raw(path), str(path))
 
 
 def spec_from_dict(raw: dict, where: str = "targets") -> CalibrationSpec:

@@ -53,9 +53,7 @@ def main(args: list[str]) -> None:
         else:
             fail("calibrate", f"unknown argument {a!r}: {USAGE}")
     try:
-        raw = yaml.safe_load(Path(path).read_text()) if Path(path).exists() else None
-        if raw is None:
-            raise calibration.CalibrationError(f"{path} does not exist or is empty: expected a targets file")
+        raw = calibration.load_raw(path)
         raw.setdefault("settings", {}).update(settings)
         spec = calibration.spec_from_dict(raw, str(path))
         from sim.analysis.evaluate import check_bounds

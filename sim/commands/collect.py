@@ -15,7 +15,7 @@ from sim.cli import fail
 
 def main(args: list[str]) -> None:
     from sim.experiment.collect import CollectError, collect_table, heat_maps, swept_keys
-    from sim.store import write_parquet
+    from sim.store import atomic_write_bytes, write_parquet
 
     if any(a in ("-h", "--help") for a in args):
         print(__doc__)
@@ -38,10 +38,14 @@ def main(args: list[str]) -> None:
         fail("collect", f"outcome={outcome!r} is not an outcome of this sweep: e.g. uptake_rate, "
                         "uptake_by_income.B40, concentration_index")
     out_dir = Path(options.get("out", paths[0]))
-    write_parquet(out_dir / "sweep.parquet", table)
-    table.to_csv(out_dir / "sweep.csv", index=False)
-    keys = swept_keys(table, outcome_columns)
-    figures = heat_maps(table, keys, outcome, out_dir)
+    try:
+        write_parquet(out_dir / "sweep.parquet", table)
+        atomic_write_bytes(out_dir / "sweep.csv", table.to_csv(index=False).encode())
+        keys = swept_keys(table, outcome_columns)
+        figures = heat_maps(table, keys, outcome, out_dir)
+    except OSError as exc:
+        fail("collect", f"cannot write into {out_dir} ({exc.strerror or exc}): free some space or choose another "
+                        "folder with out=DIR")
     print(f"{len(table)} jobs ({unfinished} unfinished) -> {out_dir / 'sweep.parquet'} (and .csv); swept: "
           f"{', '.join(keys) or 'nothing'}; {len(figures)} figure(s) of {outcome}")
     sys.exit(0)

@@ -80,7 +80,7 @@ def prepare(args: list[str]) -> tuple:
     if single:
         fail("compare", f"{single} is not a compare key: list scenarios as scenarios=[NAME,...] "
                         f"(available: {', '.join(available('scenario'))})")
-    cfg = preflight("compare", "compare", args)
+    cfg = preflight("compare", "compare", args, with_hydra=True)
     try:
         check_compare(cfg)
         names = scenario_names(list(cfg.scenarios), policy_scenarios())
@@ -152,25 +152,58 @@ def task(cfg) -> None:
     comparison = run_comparison(run_cfgs, int(cfg.replicates), int(cfg.seed), cfg.executor, cfg.workers,
                                 progress=bool(cfg.progress))
     comparison.meta = describe(cfg, run_cfgs, shared, comparison)
-    results.save(out_dir, comparison)
-    config_yaml = OmegaConf.to_yaml(cfg)
-    atomic_write_bytes(out_dir / "config.yaml", config_yaml.encode())
-    report = build_report(out_dir)
-    wall = time.perf_counter() - start
-    write_json(out_dir / "manifest.json", manifest(int(cfg.seed), config_yaml, wall, kind="compare",
-                                                   scenarios=list(run_cfgs), replicates=int(cfg.replicates),
-                                                   n_agents=int(cfg.population.n_agents),
-                                                   executor=cfg.executor))
+    try:
+        results.save(out_dir, comparison)
+        config_yaml = OmegaConf.to_yaml(cfg)
+        atomic_write_bytes(out_dir / "config.yaml", config_yaml.encode())
+        report = build_report(out_dir)
+        wall = time.perf_counter() - start
+        write_json(out_dir / MARKER, manifest(int(cfg.seed), config_yaml, wall, kind="compare",
+                                              scenarios=list(run_cfgs), replicates=int(cfg.replicates),
+                                              n_agents=int(cfg.population.n_agents), executor=cfg.executor))
+    except OSError as exc:
+        fail("compare", f"cannot write the comparison into {out_dir} ({exc.strerror or exc}): free some space "
+                        "or choose another folder with hydra.run.dir=...")
     print(f"compared {len(run_cfgs)} scenarios x {cfg.replicates} replicates "
           f"({cfg.population.n_agents:,} agents, {cfg.horizon.quarters} quarters) in {wall:.0f} s")
     print(f"report: {report}")
 
 
+RESULTS = Path("results") / "compare"  # where comparisons go unless hydra.run.dir says otherwise
+MARKER = "manifest.json"                # written last: its presence means the comparison is finished
+
+
+def claim_out_dir(out_dir: str, args: list[str], overwrite: bool) -> list[str]:
+    """Check and lock the output folder before Hydra writes into it; the arguments with the
+    folder fixed (``${now:...}`` resolved once, here)."""
+    from sim.config.overrides_file import render_value
+    from sim.output_folder import FolderRefused, claim
+    from sim.paths import UnsafePath, inside
+
+    try:
+        if not any(a.startswith("hydra.run.dir=") for a in args):
+            inside(out_dir, RESULTS, "the comparison folder")
+        claim(out_dir, MARKER, overwrite, what="comparison")
+    except (UnsafePath, FolderRefused) as exc:
+        fail("compare", str(exc))
+    return [*[a for a in args if not a.startswith("hydra.run.dir=")], f"hydra.run.dir={render_value(out_dir)}"]
+
+
 def main(args: list[str]) -> None:
+    from sim.output_folder import FolderRefused, parse_overwrite, release_all
+
+    try:
+        args, overwrite = parse_overwrite(args, "compare")
+    except FolderRefused as exc:
+        fail("compare", str(exc))
     if not any(a in ("--help", "-h", "--cfg", "-c", "--info", "--hydra-help") for a in args):
         if any(a in ("-m", "--multirun") for a in args):
             fail("compare", "--multirun is not supported: a comparison already runs every scenario and replicate")
-        cfg, run_cfgs, shared = prepare(args)
+        cfg, run_cfgs, shared = prepare(args)  # cfg holds Hydra's settings: hydra.run.dir as it will be
         _prepared.update(run_cfgs=run_cfgs, shared=shared)
-    hydra_app("compare", "compare", task, args)
+        args = claim_out_dir(str(cfg.hydra.run.dir), args, overwrite)
+    try:
+        hydra_app("compare", "compare", task, args)
+    finally:
+        release_all()
     sys.exit(0)

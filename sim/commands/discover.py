@@ -12,7 +12,6 @@ import re
 import sys
 from pathlib import Path
 
-import yaml
 
 from sim.cli import fail
 
@@ -56,13 +55,20 @@ def main(args: list[str]) -> None:
     table = target / "results.parquet" if target.is_dir() else target
     if not table.exists():
         fail("discover", f"{table} does not exist: give an experiment store folder or a results .parquet file")
-    results = pd.read_parquet(table)
-    if inputs is None:
-        spec_file = table.parent / "spec.yaml"
-        if not spec_file.exists():
-            fail("discover", "no spec.yaml next to the results: name the inputs with --inputs a,b,c")
-        spec = yaml.safe_load(spec_file.read_text()) or {}
-        inputs = [*(spec.get("levers") or {}), *(spec.get("uncertainties") or {})]
+    from sim.inputs import InputError, load_yaml, read_parquet
+
+    hint = "run mcsim experiment again to rewrite the store's results (finished runs are kept)"
+    try:
+        results = read_parquet(table, "results table", hint)
+        if inputs is None:
+            spec_file = table.parent / "spec.yaml"
+            if not spec_file.exists():
+                fail("discover", "no spec.yaml next to the results: name the inputs with --inputs a,b,c")
+            spec = load_yaml(spec_file, "store's spec.yaml", "name the inputs with --inputs a,b,c instead")
+            spec = spec if isinstance(spec, dict) else {}
+            inputs = [*(spec.get("levers") or {}), *(spec.get("uncertainties") or {})]
+    except InputError as exc:
+        fail("discover", str(exc))
     try:
         result = discovery.discover(results, inputs, conditions, alpha=alpha)
     except (KeyError, ValueError) as exc:

@@ -77,8 +77,11 @@ def _run_options(options: dict) -> dict:
 
 def main(args: list[str]) -> None:
     from sim.experiment import ExperimentError, build_design, load_experiment, run_design
+    from sim.inputs import InputError
     from sim.experiment.store import StoreMismatch, default_store_dir
-    from sim.store import write_parquet
+    from sim.output_folder import claim, release
+    from sim.paths import inside
+    from sim.store import atomic_write_bytes, write_parquet
 
     if any(a in ("-h", "--help") for a in args):
         print(__doc__)
@@ -91,25 +94,38 @@ def main(args: list[str]) -> None:
         design = build_design(spec)
         store_dir = Path(options["store"]) if "store" in options else \
             default_store_dir(spec, options.get("results_dir", "results/experiments"))
+        if "store" not in options:  # the name cannot lead outside results_dir
+            inside(store_dir, options.get("results_dir", "results/experiments"), "the experiment store")
+        claim(store_dir, None, what="experiment store")  # one writer per store
     except (ExperimentError, ValueError) as exc:
         fail("experiment", str(exc))
-    print(f"experiment {spec.name}: {len(design)} runs ({spec.sampler}, {len(spec.parameters)} parameters, "
-          f"{len(spec.scenarios)} scenarios, {spec.replicates} replicates); store {store_dir}", flush=True)
     try:
-        results = run_design(spec, design, store_dir, **run)
-    except StoreMismatch as exc:
-        fail("experiment", str(exc))
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: finished runs are kept in {store_dir}; run the same command to do the rest",
-              file=sys.stderr)
-        sys.exit(130)
-    write_parquet(store_dir / "results.parquet", results)
-    results.to_csv(store_dir / "results.csv", index=False)
-    print(f"{len(results)} of {len(design)} runs finished; table {store_dir / 'results.parquet'} (and .csv)")
-    if spec.analysis and len(results) == len(design):
-        from sim.analysis.sensitivity import analyse_experiment, format_indices
+        print(f"experiment {spec.name}: {len(design)} runs ({spec.sampler}, {len(spec.parameters)} parameters, "
+              f"{len(spec.scenarios)} scenarios, {spec.replicates} replicates); store {store_dir}", flush=True)
+        try:
+            results = run_design(spec, design, store_dir, **run)
+        except (StoreMismatch, InputError) as exc:
+            fail("experiment", str(exc))
+        except OSError as exc:
+            fail("experiment", f"cannot write the store {store_dir} ({exc.strerror or exc}): free some space, then run "
+                               "the same command again (finished runs are kept)")
+        except KeyboardInterrupt:
+            print(f"\ninterrupted: finished runs are kept in {store_dir}; run the same command to do the rest",
+                  file=sys.stderr)
+            sys.exit(130)
+        try:
+            write_parquet(store_dir / "results.parquet", results)
+            atomic_write_bytes(store_dir / "results.csv", results.to_csv(index=False).encode())
+        except OSError as exc:
+            fail("experiment", f"cannot write the results table into {store_dir} ({exc.strerror or exc}): free some "
+                               "space, then run the same command again (finished runs are kept)")
+        print(f"{len(results)} of {len(design)} runs finished; table {store_dir / 'results.parquet'} (and .csv)")
+        if spec.analysis and len(results) == len(design):
+            from sim.analysis.sensitivity import analyse_experiment, format_indices
 
-        indices = analyse_experiment(spec, results, store_dir / "analysis")
-        print(format_indices(indices, spec.sampler))
-        print(f"sensitivity indices and figures in {store_dir / 'analysis'}")
-    sys.exit(0 if len(results) == len(design) else 1)
+            indices = analyse_experiment(spec, results, store_dir / "analysis")
+            print(format_indices(indices, spec.sampler))
+            print(f"sensitivity indices and figures in {store_dir / 'analysis'}")
+        sys.exit(0 if len(results) == len(design) else 1)
+    finally:
+        release(store_dir)  # the store's lock (when this command runs in-process, as in tests)

@@ -3,7 +3,8 @@
     mcsim explore [port=8765] [host=127.0.0.1] [allow_remote=false] [n_agents=20000] [seed=1]
 
 The page is unauthenticated, so it binds the loopback address unless a non-loopback ``host``
-comes with ``allow_remote=true``. Every asset is served by this process: the front end from
+comes with ``allow_remote=true``; requests naming another host and WebSocket upgrades from
+another origin are refused (``sim.explorer.guard``). Every asset is served by this process: the front end from
 the ``solara-assets`` package (Solara's asset proxy serves its local copy, so nothing is
 fetched from a CDN), and telemetry and version checks are switched off.
 """
@@ -68,9 +69,15 @@ def main(args: list[str]) -> None:
 
     matplotlib.use("Agg")
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
-    from solara.__main__ import cli
-
     app = str(Path(__file__).resolve().parent.parent / "app.py")
+    os.environ["SOLARA_APP"] = app  # read when Solara's server module is imported, just below
+    from solara.__main__ import cli
+    from solara.server import starlette as solara_server
+
+    from sim.explorer.guard import HostOriginGuard, allowed_hosts
+
+    # Outermost middleware: requests for other host names and cross-site WebSockets get 403.
+    solara_server.app.add_middleware(HostOriginGuard, hosts=allowed_hosts(opts["host"], int(opts["port"])))
     print(f"mcsim explore: serving http://{opts['host']}:{opts['port']}/ (Ctrl-C stops)", flush=True)
     cli(["run", app, "--host", opts["host"], "--port", opts["port"], "--production", "--no-open",
          "--no-check-version", "--log-level", "warning", "--log-level-uvicorn", "warning",

@@ -20,5 +20,11 @@ def main(args: list[str]) -> None:
         report = build_report(Path(paths[0]))
     except ResultsError as exc:
         fail("report", str(exc))
+    except OSError as exc:
+        fail("report", f"cannot write the report into {paths[0]} ({exc.strerror or exc}): free some space or "
+                       "copy the folder somewhere writable and run mcsim report there")
+    except (KeyError, TypeError, ValueError, IndexError) as exc:  # parseable but not what compare stores
+        fail("report", f"{paths[0]} holds a damaged comparison ({type(exc).__name__}: {str(exc)[:120]}): "
+                       "run mcsim compare again (its command is in the folder's manifest.json)")
     print(f"report: {report}")
     sys.exit(0)

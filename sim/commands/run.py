@@ -57,9 +57,15 @@ def format_summary(record) -> str:
     return "\n".join(lines)
 
 
+RESULTS = Path("results") / "run"   # where runs go unless hydra.run.dir says otherwise
+MARKER = "summary.json"             # written last: its presence means the run is finished
+_options = {"overwrite": False}
+
+
 def task(cfg) -> None:
     from hydra.core.hydra_config import HydraConfig
 
+    from sim.output_folder import FolderRefused, claim
     from sim.run import run_scenario
 
     logging.getLogger("MESA").setLevel(logging.WARNING)  # also in joblib/Ray launcher workers
@@ -68,25 +74,61 @@ def task(cfg) -> None:
     except ConfigError as exc:
         fail("run", str(exc))
     out_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:  # a sweep's job folder; a single run's folder was claimed before Hydra started
+        claim(out_dir, MARKER, _options["overwrite"])
+    except FolderRefused as exc:
+        fail("run", str(exc))
     start = time.perf_counter()
     try:
         record = run_scenario(cfg)
     except DataError as exc:
         fail("run", str(exc))
     wall = time.perf_counter() - start
-    write_run(record, cfg, out_dir, wall)
+    try:
+        write_run(record, cfg, out_dir, wall)
+    except OSError as exc:
+        fail("run", f"cannot write the run into {out_dir} ({exc.strerror or exc}): free some space or choose "
+                    "another folder with hydra.run.dir=...")
     print(format_summary(record))
     print(f"  wall time {wall:.1f} s; outputs in {out_dir}")
 
 
+def claim_run_dir(cfg, args: list[str], overwrite: bool) -> list[str]:
+    """Check and lock the run folder before Hydra writes into it; returns the arguments with
+    the folder fixed (``${now:...}`` in the default is resolved once, here)."""
+    from sim.cli import hydra_dir_overrides
+    from sim.config.overrides_file import render_value
+    from sim.output_folder import FolderRefused, claim
+    from sim.paths import UnsafePath, inside
+
+    run_dir = str(cfg.hydra.run.dir)
+    chosen = any(a.startswith("hydra.run.dir=") for a in hydra_dir_overrides(args))
+    try:
+        if not chosen:  # names in the default folder cannot leave results/run
+            inside(run_dir, RESULTS, "the run folder")
+        claim(run_dir, MARKER, overwrite)
+    except (UnsafePath, FolderRefused) as exc:
+        fail("run", str(exc))
+    return [*[a for a in args if not a.startswith("hydra.run.dir=")], f"hydra.run.dir={render_value(run_dir)}"]
+
+
 def main(args: list[str]) -> None:
     from sim.config.overrides_file import OverridesFileError, expand
+    from sim.output_folder import FolderRefused, parse_overwrite, release_all
 
     try:
+        args, overwrite = parse_overwrite(args, "run")
         args = expand(args)  # overrides_file=PATH (e.g. an explorer export) -> its overrides
-    except OverridesFileError as exc:
+    except (OverridesFileError, FolderRefused) as exc:
         fail("run", str(exc))
+    _options["overwrite"] = overwrite
     if not any(a in ("--help", "-h", "--cfg", "-c", "--info", "--hydra-help") for a in args):
-        preflight("run", "run", args)
-    hydra_app("run", "run", task, args)
+        multirun = any(a in ("-m", "--multirun") for a in args)
+        cfg = preflight("run", "run", args, with_hydra=not multirun)
+        if not multirun:
+            args = claim_run_dir(cfg, args, overwrite)
+    try:
+        hydra_app("run", "run", task, args)
+    finally:
+        release_all()
     sys.exit(0)

@@ -23,9 +23,14 @@ USAGE = "usage: mcsim sensitivity FILE.yaml|STORE_DIR [--out DIR] [--workers N]"
 
 
 def load_spec(path: Path) -> dict:
+    from sim.inputs import InputError, load_yaml
+
     if not path.exists():
         fail("sensitivity", f"{path} does not exist: give an experiment file (.yaml) or a store directory")
-    spec = yaml.safe_load(path.read_text()) or {}
+    try:
+        spec = load_yaml(path, "sensitivity file", "see experiments/sensitivity/*.yaml for the format") or {}
+    except InputError as exc:
+        fail("sensitivity", str(exc))
     if not isinstance(spec, dict):
         fail("sensitivity", f"{path}: expected a mapping of keys (sampler, n, parameters, analysis)")
     return spec
@@ -89,11 +94,18 @@ def reanalyse(store: Path, out_dir: Path) -> None:
 
     if not (store / "results.parquet").exists():
         fail("sensitivity", f"{store} holds no results.parquet: give a finished experiment store or sensitivity folder")
-    results = pd.read_parquet(store / "results.parquet")
-    if (store / "spec.yaml").exists():  # an experiment store
+    from sim.inputs import InputError, load_yaml, read_parquet
+
+    hint = "delete it, then run mcsim experiment again with the same file: it is rewritten, finished runs are kept"
+    try:
+        results = read_parquet(store / "results.parquet", "results table", hint)
+        data = load_yaml(store / "spec.yaml", "store's spec.yaml", hint) if (store / "spec.yaml").exists() else None
+    except InputError as exc:
+        fail("sensitivity", str(exc))
+    if data is not None:  # an experiment store
         from sim.experiment.spec import ExperimentError, parse_experiment
 
-        data = yaml.safe_load((store / "spec.yaml").read_text()) or {}
+        data = data if isinstance(data, dict) else {}
         data.pop("spec_hash", None)
         if not data.get("analysis"):
             data["analysis"] = {"outcomes": data.get("outcomes") or []}

@@ -51,19 +51,23 @@ def flatten(node: dict, prefix: str = "") -> list[str]:
 
 
 def read_overrides(path: str | Path) -> list[str]:
-    """The overrides a settings file stands for."""
-    import yaml
+    """The overrides a settings file stands for. Only keys of the run schema are accepted
+    (see ``sim.config.keys``): a settings file holds values, never hydra.* or _target_."""
+    from sim.config.keys import check_settings
+    from sim.config.validate import ConfigError
+    from sim.inputs import InputError, load_yaml
 
-    p = Path(path)
-    if not p.is_file():
-        raise OverridesFileError(f"{KEY}={path} is not a file: expected the path of a YAML settings file")
+    hint = "expected a YAML settings file such as the explorer exports"
     try:
-        data = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise OverridesFileError(f"{KEY}={path} is not valid YAML: {first}") from None
-    if not isinstance(data, dict):
+        data = load_yaml(path, "settings file", hint)
+    except InputError as exc:
+        raise OverridesFileError(f"{KEY}={exc}") from None
+    if not isinstance(data, dict) or not data:
         raise OverridesFileError(f"{KEY}={path} must hold a mapping of settings (like scenario:, seed:, policy:)")
+    try:
+        check_settings(data, "run", source=f"{KEY}={path}")
+    except ConfigError as exc:
+        raise OverridesFileError(str(exc)) from None
     return flatten(data)
 
 

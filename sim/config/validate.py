@@ -12,6 +12,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from sim.paths import SAFE_NAME_RULE, is_safe_name
 from sim.targeting import GROUPS
 
 
@@ -24,7 +25,7 @@ INF = math.inf
 # key -> (lowest allowed, highest allowed). Keys are dotted paths in RunConfig.
 RANGES: dict[str, tuple[float, float]] = {
     "seed": (0, 2**63 - 1),
-    "population.n_agents": (1, 40_000_000),
+    "population.n_agents": (2, 40_000_000),     # the peer network needs two learners
     "population.persons": (1, 1e9),
     "population.peer_degree": (1, 100),
     "population.homophily": (0, 1),
@@ -76,10 +77,10 @@ RANGES: dict[str, tuple[float, float]] = {
     "market.accreditation_cost_rm": (0, INF),
     "market.accreditation_lag_quarters": (0, 100),
     "market.accreditation_fee_premium": (0, 10),
-    "market.trust_prior_mean_accredited": (0, 1),
+    "market.trust_prior_mean_accredited": (0.01, 1),  # sponsorship scales by trust / this prior
     "market.trust_prior_mean_other": (0, 1),
     "market.trust_prior_weight": (1e-6, INF),
-    "market.trust_forgetting": (0, 1),
+    "market.trust_forgetting": (0.5, 1),  # lower, a long quiet spell forgets even the prior (0/0 trust)
     "market.evidence_persons_per_observation": (1e-6, INF),
     "market.productivity_noise_sd": (0, INF),
     "market.productivity_benchmark": (-10, 10),
@@ -139,7 +140,7 @@ def validate_config(cfg: DictConfig | Any) -> None:
         value = OmegaConf.select(cfg, key)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ConfigError(f"{key}={value!r} is not allowed: expected {_allowed(lo, hi)}")
         if not lo <= value <= hi:
             raise ConfigError(f"{key}={value!r} is out of range: expected {_allowed(lo, hi)}")
@@ -159,6 +160,8 @@ def validate_config(cfg: DictConfig | Any) -> None:
                 f"policy.{lever}.end_quarter={end} is before start_quarter={start}: "
                 "expected end_quarter >= start_quarter (or null for the whole horizon)"
             )
+    if not is_safe_name(cfg.scenario.name):  # it names the run's output folder
+        raise ConfigError(f"scenario.name={cfg.scenario.name!r} is not allowed: expected {SAFE_NAME_RULE}")
     if cfg.scenario.kind not in ("policy", "calibration"):
         raise ConfigError(f"scenario.kind={cfg.scenario.kind!r} is not allowed: expected policy or calibration")
     taste = list(cfg.behaviour.taste_by_education)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 from scipy.special import expit, ndtr
 
 from sim.domain import AGE_BANDS, EDUCATION, FIRM_SIZES, INCOME_GROUPS, LOCATIONS, SECTORS, STATES
@@ -107,15 +106,16 @@ def load_population_data(name: str = "malaysia_population", path: str | Path | N
     ``name`` is a file in ``sim/data`` without the ``.yaml`` suffix; ``path`` (if given)
     overrides it with an explicit file. Raises :class:`DataError` on any invalid content.
     """
+    from sim.inputs import InputError, load_yaml
+
     p = Path(path) if path is not None else DATA_DIR / f"{name}.yaml"
     fname = p.name
+    if not p.is_file():
+        raise DataError(f"{fname}: file not found at {p}")
     try:
-        raw = yaml.safe_load(p.read_text())
-    except FileNotFoundError:
-        raise DataError(f"{fname}: file not found at {p}") from None
-    except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else "parse error"
-        raise DataError(f"{fname}: not valid YAML ({first})") from None
+        raw = load_yaml(p, "population data file", "start from a copy of sim/data/malaysia_population.yaml")
+    except InputError as exc:
+        raise DataError(str(exc)) from None
     if not isinstance(raw, dict):
         raise DataError(f"{fname}: top level must be a mapping of sections")
     return _Reader(fname, raw).build()

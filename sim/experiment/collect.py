@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import io
 import itertools
-import json
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from sim.experiment.outcomes import flatten
+from sim.inputs import InputError, load_json_mapping, load_yaml, parse_yaml
 
 
 class CollectError(ValueError):
@@ -41,13 +41,22 @@ def collect_table(sweep_dir: str | Path) -> tuple[pd.DataFrame, list[str], int]:
         if not summary_file.exists():
             unfinished += 1
             continue
-        overrides = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text()) or []
+        hint = f"the job is damaged: delete {job} to leave it out, or run the sweep again"
+        try:
+            overrides = load_yaml(job / ".hydra" / "overrides.yaml", "Hydra overrides list", hint) or []
+            summary = load_json_mapping(summary_file, "run summary", hint, keys=("scenario", "seed", "outcomes"))
+            if not isinstance(overrides, list) or not isinstance(summary["outcomes"], dict):
+                raise InputError(f"{job} does not hold a run of mcsim: {hint}")
+        except InputError as exc:
+            raise CollectError(str(exc)) from None
         row = {"job": int(job.name) if job.name.isdigit() else job.name}
-        for override in overrides:
+        for override in map(str, overrides):
             key, _, value = override.partition("=")
-            parsed = yaml.safe_load(value)
+            try:
+                parsed = parse_yaml(value)
+            except yaml.YAMLError:
+                parsed = value
             row[key.lstrip("+~")] = parsed if isinstance(parsed, (int, float, str, bool)) else value
-        summary = json.loads(summary_file.read_text())
         row.setdefault("scenario", summary["scenario"])
         row.setdefault("seed", summary["seed"])
         flat = flatten(summary["outcomes"])

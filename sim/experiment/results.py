@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -37,5 +36,12 @@ def load(path: Path) -> ComparisonRuns:
     missing = [name for name in DATA.values() if not (path / "data" / name).is_file()]
     if missing:
         raise ResultsError(f"{path} is incomplete: data/{missing[0]} is missing")
-    frames = {attr: pd.read_parquet(path / "data" / name) for attr, name in DATA.items()}
-    return ComparisonRuns(meta=json.loads((path / META).read_text()), **frames)
+    from sim.inputs import InputError, load_json_mapping, read_parquet
+
+    hint = "the stored comparison is damaged: run mcsim compare again (its command is in the folder's manifest.json)"
+    try:
+        meta = load_json_mapping(path / META, "comparison description", hint)
+        frames = {attr: read_parquet(path / "data" / name, "comparison table", hint) for attr, name in DATA.items()}
+    except InputError as exc:
+        raise ResultsError(str(exc)) from None
+    return ComparisonRuns(meta=meta, **frames)

@@ -66,7 +66,9 @@ def run_design(spec, design: pd.DataFrame, store_dir: str | Path | None = None, 
                     store.write(run_id, outcomes, {**meta, "executor": executor})
                 bar.update(1)
     if failed:
-        log.warning("%d runs failed (see %s/run-*.json); run again to retry them", len(failed), store.runs)
+        log.warning("%d runs failed: the error of each is in %s/run-*.json; running the same command again "
+                    "retries them, which helps only if the failure was not caused by the run's settings",
+                    len(failed), store.runs)
     store.write_manifest(spec, executor, time.perf_counter() - start, len(design))
     return store.results(design, spec.outcomes)
 

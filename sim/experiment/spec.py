@@ -9,6 +9,7 @@ the value and what is allowed. The format is documented in docs/RESEARCHER_GUIDE
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import math
@@ -17,7 +18,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPERIMENTS_DIR = ROOT / "experiments"
@@ -158,9 +158,12 @@ def parse_experiment(data: Any, name: str, path: str | None = None) -> Experimen
     """Build and validate a spec from the file's content (a mapping)."""
     if not isinstance(data, dict):
         raise ExperimentError(f"experiment file must be a mapping of {', '.join(TOP_LEVEL)}; got {type(data).__name__}")
+    _no_code(data)
     unknown = [k for k in data if k not in TOP_LEVEL]
     if unknown:
-        raise ExperimentError(f"unknown key {unknown[0]!r} in experiment file: allowed are {', '.join(TOP_LEVEL)}")
+        near = difflib.get_close_matches(str(unknown[0]), TOP_LEVEL, n=1)
+        hint = f"did you mean {near[0]}? " if near else ""
+        raise ExperimentError(f"unknown key {unknown[0]!r} in experiment file: {hint}allowed are {', '.join(TOP_LEVEL)}")
     sampler = data.get("sampler", "full_factorial")
     if sampler not in SAMPLERS:
         raise ExperimentError(f"sampler={sampler!r} is not a known sampler: expected one of {', '.join(SAMPLERS)}")
@@ -177,7 +180,7 @@ def parse_experiment(data: Any, name: str, path: str | None = None) -> Experimen
         raise ExperimentError(f"{duplicate} is listed twice (as a lever and an uncertainty): list it once")
     options = _sampler_options(sampler, data.get("sampler_options") or {})
     spec = ExperimentSpec(
-        name=str(data.get("name") or name),
+        name=_name(data.get("name") or name),
         description=str(data.get("description") or "").strip(),
         scenarios=_scenarios(data.get("scenarios", ["baseline"])),
         parameters=parameters,
@@ -186,8 +189,8 @@ def parse_experiment(data: Any, name: str, path: str | None = None) -> Experimen
         sampler_options=options,
         replicates=_int(data, "replicates", 1, 1, 10_000),
         seed=_int(data, "seed", 1, 0, 2**31 - 1),
-        population=_int(data, "population", 20_000, 1, 40_000_000),
-        horizon=_int(data, "horizon", 40, 1, 200),
+        population=_int(data, "population", 20_000, *_bounds("population.n_agents")),
+        horizon=_int(data, "horizon", 40, *_bounds("horizon.quarters")),
         fixed=_fixed(data.get("fixed") or {}),
         path=path,
     )
@@ -196,6 +199,29 @@ def parse_experiment(data: Any, name: str, path: str | None = None) -> Experimen
     _check_configs(spec)
     spec.outcomes = _outcomes(data.get("outcomes") or [])  # last: it needs a tiny run
     return spec
+
+
+def _no_code(node, where: str = "") -> None:
+    """No ``_target_`` (Hydra's "call this") or hydra.* key anywhere in the file."""
+    if isinstance(node, list):
+        for item in node:
+            _no_code(item, where)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            dotted = f"{where}.{key}" if where else str(key)
+            if key == "_target_" or str(key).split(".")[0] == "hydra" or "._target_" in f".{key}":
+                raise ExperimentError(f"{dotted} is not allowed in an experiment file: it holds values, "
+                                      "never code (_target_) or Hydra settings (hydra.*)")
+            _no_code(value, dotted)
+
+
+def _name(value) -> str:
+    """The experiment's name names its store folder, so it is one safe folder-name part."""
+    from sim.paths import SAFE_NAME_RULE, is_safe_name
+
+    if not is_safe_name(str(value)):
+        raise ExperimentError(f"name={value!r} is not allowed: expected {SAFE_NAME_RULE}")
+    return str(value)
 
 
 def _analysis(value, sampler: str) -> dict:
@@ -212,6 +238,14 @@ def _analysis(value, sampler: str) -> dict:
         raise ExperimentError("analysis.outcomes must list outcome columns, e.g. [uptake_by_income.B40]")
     return {"outcomes": [str(o) for o in outcomes], "convergence": bool(value.get("convergence", True)),
             **({"seed": int(value["seed"])} if "seed" in value else {})}
+
+
+def _bounds(key: str) -> tuple[int, int]:
+    """The run configuration's range of ``key`` (one table for every entry point)."""
+    from sim.config.validate import RANGES
+
+    lo, hi = RANGES[key]
+    return int(lo), int(hi)
 
 
 def _int(data: dict, key: str, default, lo: int, hi: int | None = None):
@@ -241,13 +275,17 @@ def _leaf(key: str):
     """The schema default at a dotted key; raises ExperimentError if the key is not a setting."""
     from omegaconf import DictConfig, OmegaConf
 
+    from sim.config.keys import closest
+
     node = _defaults()
     parent = ""
     for part in key.split("."):
         if not isinstance(node, DictConfig) or part not in node:
             known = list(node.keys()) if isinstance(node, DictConfig) else []
             where = parent or "the top level"
-            raise ExperimentError(f"{key} is not a known configuration key: known keys under {where} are "
+            near = closest(key)
+            hint = f"did you mean {near}? " if near else ""
+            raise ExperimentError(f"{key} is not a known configuration key: {hint}known keys under {where} are "
                                   f"{', '.join(known)}")
         node = node[part] if OmegaConf.is_config(node[part]) else OmegaConf.select(node, part)
         parent = f"{parent}.{part}" if parent else part
@@ -405,14 +443,17 @@ def load_experiment(path_or_name: str | Path, **changes) -> ExperimentSpec:
 
     ``changes`` override top-level fields (e.g. ``population=2000``) before validation.
     """
+    from sim.inputs import InputError, load_yaml
+
     path = resolve_path(path_or_name)
     try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ExperimentError(f"{path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-    data = dict(data or {}) if isinstance(data, dict) or data is None else data
+        data = load_yaml(path, "experiment file", "see docs/RESEARCHER_GUIDE.md or experiments/*.yaml for the format")
+    except InputError as exc:
+        raise ExperimentError(str(exc)) from None
+    if data is None or data == {}:
+        raise ExperimentError(f"{path} is empty: an experiment names at least its scenarios and levers or "
+                              "uncertainties (see experiments/*.yaml)")
     if isinstance(data, dict):
+        data = dict(data)
         data.update(changes)
     return parse_experiment(data, name=path.stem, path=str(path))

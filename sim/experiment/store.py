@@ -9,10 +9,12 @@ Layout of a store directory (``results/experiments/<name>-<spec hash>/``)::
                               version, status, wall time; written after the shard
     submissions.jsonl  one line each time a run is handed to an executor (a run counter)
     manifest.json      experiment summary: spec hash, code and package versions, counts
+    .mcsim.lock        held (flock) by the one mcsim process writing the store
 
-A run is finished only when its sidecar exists and the shard's size and checksum match it:
-a shard written without its sidecar (killed in between), truncated or altered is detected and
-the run is done again. Every file is written atomically (temporary name + rename).
+A run is finished only when its sidecar exists, the shard's size and checksum match it, and
+the sidecar's and the shard's run_id match the file name: a shard written without its
+sidecar (killed in between), truncated, altered or swapped with another run's is detected
+and the run is done again. Every file is written atomically (temporary name + rename).
 """
 
 from __future__ import annotations
@@ -46,6 +48,14 @@ def default_store_dir(spec, results_dir: str | Path = RESULTS_DIR) -> Path:
     return Path(results_dir) / f"{spec.name}-{spec.spec_hash()}"
 
 
+def _shard_run_ids(data: bytes) -> list[int] | None:
+    """The run_id column of a shard's bytes (None when it is not a readable shard)."""
+    try:
+        return [int(r) for r in pq.read_table(pa.BufferReader(data), columns=["run_id"]).column(0).to_pylist()]
+    except (pa.ArrowException, OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _plain(value):
     """A design cell as plain JSON (numpy scalars and arrays, as Parquet returns them, too)."""
     return json.dumps(value.tolist() if hasattr(value, "tolist") else value, default=str)
@@ -70,15 +80,21 @@ class ResultStore:
     # ---------------------------------------------------------------- setup
     def prepare(self, spec, design: pd.DataFrame) -> None:
         """Write spec.yaml and design.parquet, or check that the existing ones match."""
+        from sim.inputs import InputError, load_yaml, read_parquet
+
         spec_file = self.root / "spec.yaml"
+        rebuilt = "and run the same command again: it is rebuilt from the experiment file, finished runs are kept"
         if spec_file.exists():
-            stored = yaml.safe_load(spec_file.read_text()).get("spec_hash")
-            if stored != spec.spec_hash():
-                raise StoreMismatch(f"{self.root} holds experiment {stored}, not {spec.spec_hash()}: "
+            stored = load_yaml(spec_file, "store's spec.yaml", f"delete it {rebuilt}")
+            if not isinstance(stored, dict) or "spec_hash" not in stored:
+                raise InputError(f"{spec_file} holds no spec_hash: delete it {rebuilt}")
+            if stored["spec_hash"] != spec.spec_hash():
+                raise StoreMismatch(f"{self.root} holds experiment {stored['spec_hash']}, not {spec.spec_hash()}: "
                                     "use another store directory for a changed experiment")
         design_file = self.root / "design.parquet"
         if design_file.exists():
-            if not _canonical(pd.read_parquet(design_file)).equals(_canonical(design)):
+            stored_design = read_parquet(design_file, "design table", f"delete it {rebuilt}")
+            if not _canonical(stored_design).equals(_canonical(design)):
                 raise StoreMismatch(f"{design_file} differs from this design: use another store directory")
         else:
             write_parquet(design_file, design.reset_index(drop=True))
@@ -114,8 +130,12 @@ class ResultStore:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         lines = "".join(json.dumps({"run_id": int(r), "executor": executor, "pid": os.getpid(), "at": stamp}) + "\n"
                         for r in run_ids)
-        fd = os.open(self.root / "submissions.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        path = self.root / "submissions.jsonl"
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
         try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":  # a line cut short by a kill: end it first
+                lines = "\n" + lines
             os.write(fd, lines.encode())
         finally:
             os.close(fd)
@@ -124,7 +144,13 @@ class ResultStore:
         path = self.root / "submissions.jsonl"
         if not path.exists():
             return Counter()
-        return Counter(json.loads(line)["run_id"] for line in path.read_text().splitlines() if line.strip())
+        counts = Counter()
+        for line in path.read_text(errors="replace").splitlines():
+            try:  # a line cut short by a kill is not a submission
+                counts[int(json.loads(line)["run_id"])] += 1
+            except (ValueError, KeyError, TypeError):
+                continue
+        return counts
 
     # ---------------------------------------------------------------- checking
     def check(self, run_id: int) -> str:
@@ -135,6 +161,8 @@ class ResultStore:
             return "missing"
         try:
             meta = json.loads(sidecar.read_text())
+            if not isinstance(meta, dict):
+                return "corrupt"
             data = shard.read_bytes() if meta.get("status") != "failed" else b""
         except (OSError, ValueError):
             return "corrupt"
@@ -143,6 +171,8 @@ class ResultStore:
         if meta.get("status") != "done" or len(data) != meta.get("bytes") \
                 or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
             return "corrupt"
+        if meta.get("run_id") != int(run_id) or _shard_run_ids(data) != [int(run_id)]:
+            return "corrupt"  # a sidecar or shard of another run under this name (swapped files)
         return "done"
 
     def status(self, run_ids) -> dict[int, str]:

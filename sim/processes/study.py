@@ -47,7 +47,7 @@ def run(model, q: int) -> np.ndarray:
     L.stackable_credits[done] += np.where(stackable, offers.credits[kd], 0.0).astype(np.float32)
     per_qualification = model.cfg.policy.recognition.credits_per_qualification
     before = L.qualifications[done].copy()
-    L.qualifications[done] = np.floor(L.stackable_credits[done] / per_qualification).astype(np.int8)
+    L.qualifications[done] = np.floor(L.stackable_credits[done] / per_qualification).astype(L.qualifications.dtype)
     awarded = L.qualifications[done] > before
     model.new_qualification_holders = done[awarded]
     model.new_qualification_counts = (L.qualifications[done] - before)[awarded].astype(np.float64)
