@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.domain import BLENDED, IN_PERSON
+
 # --------------------------------------------------------------------------- awareness
 
 
@@ -131,6 +133,22 @@ def money_scale(household_income_rm, income_elasticity):
     for everyone (the credit constraint, :func:`credit_cost`, still scales with income)."""
     relative = np.asarray(household_income_rm, dtype=np.float64) / MEDIAN_HOUSEHOLD_INCOME_RM
     return MEDIAN_HOUSEHOLD_INCOME_RM * relative ** income_elasticity
+
+
+def course_benefit(beh, pv_months, wage_gain, ref_wage, p_complete, recognition, stackable, credits,
+                   credits_per_qualification):
+    """Perceived value (RM) of a course: its credential's wage gain (:func:`credential_benefit`)
+    plus, for a stackable offer, its step towards an MQF award (:func:`stacking_benefit`)."""
+    return (credential_benefit(beh, pv_months, wage_gain, ref_wage, p_complete, recognition)
+            + np.where(stackable, stacking_benefit(beh, pv_months, credits, credits_per_qualification,
+                                                   ref_wage, p_complete), 0.0))
+
+
+def travel_burden(rural, mode):
+    """Travel a course asks of a learner: 1 for a rural learner's in-person offer, 0.5 for
+    blended, 0 otherwise (online, or urban)."""
+    return np.asarray(rural, dtype=np.float64) * np.select([mode == IN_PERSON, mode == BLENDED], [1.0, 0.5],
+                                                           default=0.0)
 
 
 def credit_cost(theta_credit, net_fee_rm, liquidity_share, household_income_rm):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import rules
-from sim.domain import B40, BLENDED, FORMAL, IN_PERSON, INFORMAL, ONLINE, OUTSIDE
+from sim.domain import B40, FORMAL, INFORMAL, ONLINE, OUTSIDE
 from sim.rng import to_gumbel
 
 CHUNK = 1 << 16            # learners per block, bounds the (learners x offers) temporaries
@@ -200,13 +200,10 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
     recognition = model.learner_trust(ids, accredited)
     credits = offers.credits[k_idx]
     stackable = accredited & (offers.stackable_draw[k_idx] < model.stackable_share)
-    benefit = (rules.credential_benefit(beh, pv_months, offers.wage_gain[k_idx], ref_wage, p_complete, recognition)
-               + np.where(stackable, rules.stacking_benefit(
-                   beh, pv_months, credits, model.policy.cfg.recognition.credits_per_qualification,
-                   ref_wage, p_complete), 0.0))
+    benefit = rules.course_benefit(beh, pv_months, offers.wage_gain[k_idx], ref_wage, p_complete, recognition,
+                                   stackable, credits, model.policy.cfg.recognition.credits_per_qualification)
     time_cost = rules.study_time_cost(beh, credits, ref_wage, working)
-    mode = offers.mode[k_idx]
-    travel = L.rural[ids][:, None] * np.select([mode == IN_PERSON, mode == BLENDED], [1.0, 0.5], default=0.0)
+    travel = rules.travel_burden(L.rural[ids][:, None], offers.mode[k_idx])
     utility = rules.offer_utility(
         beh,
         taste=part["taste"][:, None],

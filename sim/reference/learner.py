@@ -9,9 +9,10 @@ import mesa
 import numpy as np
 
 from sim import rules
-from sim.domain import (B40, BLENDED, FORMAL, IN_PERSON, INFORMAL, MOBILE_ONLY, NO_CONNECTION, ONLINE, OUTSIDE,
+from sim.domain import (B40, FORMAL, INFORMAL, MOBILE_ONLY, NO_CONNECTION, ONLINE, OUTSIDE,
                         UNEMPLOYED, employer_index)
-from sim.agents.learners import STATE_FIELDS
+from sim.agents.learners import POPULATION_FIELDS, STATE_FIELDS
+from sim.outcomes import LEARNER_OUTCOME_FIELDS
 from sim.population import sample_employer
 from sim.processes import demography
 from sim.processes.labour import INFORMAL_WAGE_FACTOR
@@ -146,14 +147,11 @@ class LearnerAgent(mesa.Agent):
         recognition = np.where(accredited, m.trust_accredited[judge], m.trust_other[judge])
         credits = o.credits[k]
         stackable = accredited & (o.stackable_draw[k] < m.stackable_share)
-        benefit = (rules.credential_benefit(beh, pv_months, o.wage_gain[k], ref_wage, p_complete, recognition)
-                   + np.where(stackable, rules.stacking_benefit(
-                       beh, pv_months, credits, m.cfg.policy.recognition.credits_per_qualification,
-                       ref_wage, p_complete), 0.0))
+        benefit = rules.course_benefit(beh, pv_months, o.wage_gain[k], ref_wage, p_complete, recognition,
+                                       stackable, credits, m.cfg.policy.recognition.credits_per_qualification)
         time_cost = rules.study_time_cost(beh, credits, ref_wage, working)
         access = rules.digital_access(self.connectivity, self.computer, self.digital_skill, self.community_access)
-        mode = o.mode[k]
-        travel = float(self.rural) * np.select([mode == IN_PERSON, mode == BLENDED], [1.0, 0.5], default=0.0)
+        travel = rules.travel_burden(self.rural, o.mode[k])
         utility = rules.offer_utility(
             beh, taste=self.taste(), net_benefit_rm=benefit - net_fee - time_cost,
             money_scale_rm=float(rules.money_scale(income, beh.money_income_elasticity)),
@@ -328,6 +326,10 @@ class LearnerAgent(mesa.Agent):
     def enter(self, q: int) -> None:
         """This row's new person: a clone of a young donor with the initial learning state."""
         m, pool = self.model, self.model.donors
+        record = {name: np.array([getattr(self, name)], dtype=STATE_FIELDS[name][0] if name in STATE_FIELDS
+                                 else POPULATION_FIELDS[name]) for name in LEARNER_OUTCOME_FIELDS}
+        record["initial_labour"] = np.array([self.initial_labour], dtype=np.int8)
+        m.departed.append(record)       # the leaver's outcomes still count (sim.outcomes.person_records)
         d = int(demography.pick_donors(m.streams[demography.STREAM], np.array([self.row]), q, pool.n)[0])
         for name in demography.INHERITED:
             setattr(self, name, pool.attributes[name][d].item())

@@ -82,6 +82,7 @@ class ReferenceModel(mesa.Model):
         self.accreditation_applications = 0      # MQA reviews started (providers)
         self.accreditation_failures = 0          # reviews failed: value added below the standard
         self.history: list[dict] = []
+        self.departed: list[dict] = []     # outcome arrays of persons who left (as in the fast model)
         self._refresh_trust()
 
     # ------------------------------------------------------------------ the quarter

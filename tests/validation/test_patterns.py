@@ -1,7 +1,9 @@
 """Validation patterns in CI: the committed docs/VALIDATION.md is what `mcsim validate`
 writes for its stored results, and the patterns still hold on a smaller run.
 
-The CI run uses 20,000 agents and 4 seeds instead of 50,000 and 10; the pass rule is the same
+The CI run uses 20,000 agents and 6 seeds instead of 50,000 and 10 (6, not 4: the smallest
+direction pattern, the B40 voucher's urban-over-rural gain of about 1.4 points, needs them to
+be told from zero at this size); the pass rule is the same
 (a simulated 95% interval over seeds against the source's target range, or an interval above
 zero for directions), so its tolerance widens with the larger sampling error by itself.
 """
@@ -24,7 +26,7 @@ def test_committed_document_is_what_validate_writes_for_its_results():
 
 
 def test_patterns_hold_on_a_smaller_run():
-    runs = run_all(seeds=[1, 2, 3, 4], n_agents=20_000, quarters=40, workers=1, progress=False)
+    runs = run_all(seeds=[1, 2, 3, 4, 5, 6], n_agents=20_000, quarters=40, workers=1, progress=False)
     results = {r["key"]: r for r in evaluate_all(runs)}
     documented = {r["key"]: r["passed"] for r in COMMITTED["patterns"]}
     assert set(results) == set(documented)
