@@ -44,4 +44,4 @@ clean:
 
 # The README's figure is the main job's uptake-by-income figure: copy it from the newest comparison.
 readme-figure:
-	cp "$$(ls -d results/compare/*/ | tail -n 1)figures/uptake_by_income.png" docs/figures/uptake_by_income.png
+	cp "$$(ls -d results/compare/*/ | tail -n 1)figures/uptake_by_group.png" docs/figures/uptake_by_income.png
