@@ -67,6 +67,7 @@ class MicroCredentialModel(mesa.Model):
             "skills_target": levers.connectivity.skills_targeting,
             "awareness_target": levers.awareness.targeting,
         }
+        self.targeting = targeting   # kept: age-band masks are refreshed at birthdays
         self.masks = {name: target_mask(L, groups) for name, groups in targeting.items()}
         self.donors = demography.donor_pool(L, targeting)     # frozen before anyone changes
         self.initial_labour = L.labour.copy()

@@ -47,7 +47,7 @@ class PersonCounter:
 
 
 # Per-person arrays kept for paired (baseline vs scenario) counterfactuals.
-LEARNER_OUTCOME_FIELDS = ("weight", "income_group", "rural", "female", "education", "ever_enrolled",
+LEARNER_OUTCOME_FIELDS = ("weight", "income_group", "rural", "female", "education", "state", "ever_enrolled",
                           "first_enrolled_quarter", "enrolments",
                           "completions", "ever_subsidised", "subsidy_rm", "credentials",
                           "recognised_credentials")
@@ -143,6 +143,29 @@ def _shares(persons: np.ndarray, labels) -> dict[str, float]:
     return {label: float(x / total) if total > 0 else float("nan") for label, x in zip(labels, persons)}
 
 
+def _by_state(model, holders: np.ndarray, w: np.ndarray) -> dict:
+    """Completion rate, credential-holder rate and public subsidy spend (RM) by state of
+    residence. Completions, enrolments and subsidies count everyone who lived in the run
+    (leavers in their last state), as the national totals do; holders are the final
+    population, as ``credential_holders_rate``. NaN for a state without enrolments."""
+    L, n = model.learners, len(STATES)
+
+    def total(values: str) -> np.ndarray:
+        out = np.bincount(L.state, weights=w * getattr(L, values), minlength=n)
+        for d in model.departed:
+            out += np.bincount(d["state"], weights=d["weight"].astype(np.float64) * d[values], minlength=n)
+        return out
+
+    enrolments, completions = total("enrolments"), total("completions")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        completion = np.where(enrolments > 0, completions / enrolments, np.nan)
+    return {
+        "completion_rate_by_state": dict(zip(STATES, completion.tolist())),
+        "credential_holders_rate_by_state": metrics.rate_by_group(holders, w, L.state, STATES),
+        "public_subsidy_spend_by_state_rm": dict(zip(STATES, total("subsidy_rm").tolist())),
+    }
+
+
 def summarise(model) -> dict:
     """End-of-run outcomes (the ``outcomes`` block of summary.json). Keys and units are
     documented in docs/OUTPUTS.md.
@@ -179,6 +202,7 @@ def summarise(model) -> dict:
         "uptake_by_age_band": metrics.rate_by_group(ever, w, age_band(L.age), AGE_BANDS),
         "uptake_by_labour_status": metrics.rate_by_group(ever, w, model.initial_labour, LABOUR),
         "uptake_by_state": metrics.rate_by_group(ever, w, L.state, STATES),
+        **_by_state(model, holders, w),
         "credential_holders_by_income": metrics.rate_by_group(holders, w, L.income_group, INCOME_GROUPS),
         "credential_holders_by_location": metrics.rate_by_group(holders, w, L.rural.astype(np.int64), LOCATIONS),
     }

@@ -9,7 +9,8 @@ from sim.cli import available, compose
 from sim.policy import POTS
 
 NAMED = ["baseline", "b40_voucher", "universal_voucher", "rural_connectivity", "recognition_push",
-         "awareness_campaign", "provider_readiness", "integrated"]
+         "awareness_campaign", "provider_readiness", "integrated", "east_malaysia_connectivity",
+         "b40_poorest_states"]
 
 
 def test_all_named_scenarios_exist():
@@ -37,3 +38,22 @@ def test_voucher_pair_has_equal_budgets():
     universal = compose("run", ["scenario=universal_voucher"]).policy.subsidy
     assert b40.annual_budget_rm == universal.annual_budget_rm
     assert list(b40.targeting) == ["B40"] and list(universal.targeting) == []
+
+
+def test_state_aimed_scenarios_reach_only_their_states():
+    east = compose("run", ["scenario=east_malaysia_connectivity"]).policy.connectivity
+    assert sorted(east.device_targeting) == sorted(east.skills_targeting) == ["labuan", "sabah", "sarawak"]
+    assert east.rollout_annual_budget_rm == 0 and east.access_centres == 0   # not aimable at states
+    poorest = compose("run", ["scenario=b40_poorest_states"]).policy.subsidy
+    assert sorted(poorest.targeting) == ["B40", "kedah", "kelantan", "sabah"]
+
+
+def test_state_aimed_scenarios_run_only_when_named():
+    from sim.cli import policy_scenarios
+    from sim.commands.compare import scenario_names
+
+    default = scenario_names([], policy_scenarios())
+    assert "east_malaysia_connectivity" not in default and "b40_poorest_states" not in default
+    assert set(NAMED[:-2]) <= set(default)
+    named = scenario_names(["b40_poorest_states", "east_malaysia_connectivity"], policy_scenarios())
+    assert named == ["baseline", "b40_poorest_states", "east_malaysia_connectivity"]

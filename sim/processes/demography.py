@@ -37,7 +37,7 @@ from sim.agents.learners import POPULATION_FIELDS, STATE_FIELDS, Learners
 from sim.domain import AGE_BAND_EDGES, EDUCATION, FORMAL, INFORMAL, OUTSIDE, UNEMPLOYED
 from sim.outcomes import departed_record
 from sim.processes.labour import take_job
-from sim.targeting import target_mask
+from sim.targeting import refresh, target_mask
 
 ENTRY_AGE, EXIT_AGE = 18, 65      # years: the model covers persons aged 18-64
 DONOR_MAX_AGE = 19                # donors: initial persons aged ENTRY_AGE..DONOR_MAX_AGE
@@ -139,6 +139,7 @@ def _life_course(model, rows: np.ndarray, q: int) -> None:
                             stream.uniform(joined, q, UNEMPLOYED_SLOT), stream.uniform(joined, q, INFORMAL_SLOT))
     take_job(model, joined[status == FORMAL], q, formal=True)
     take_job(model, joined[status == INFORMAL], q, formal=False)
+    refresh(model.masks, L, rows, model.targeting, model.initial_labour)   # age-band targeting
 
 
 def _enter(model, rows: np.ndarray, q: int) -> None:

@@ -17,6 +17,7 @@ from sim.population import sample_employer
 from sim.processes import demography
 from sim.processes.labour import INFORMAL_WAGE_FACTOR
 from sim.rng import to_gumbel
+from sim.targeting import person_targets, uses_age
 
 
 
@@ -320,6 +321,8 @@ class LearnerAgent(mesa.Agent):
                     np.array([self.draw(demography.STREAM, q, demography.INFORMAL_SLOT)]))[0]
                 if status != UNEMPLOYED:
                     self.take_job(q, formal=status == FORMAL)
+            aged = {name: groups for name, groups in self.model.targeting.items() if uses_age(groups)}
+            self.targets.update(person_targets(self, aged))     # age-band targeting follows the person
         if self.age >= demography.EXIT_AGE:
             self.enter(q)
 

@@ -51,6 +51,7 @@ class ReferenceModel(mesa.Model):
         self.mean_weight = table.mean_weight
 
         targeting = {name: cfg.policy[lever][key] for name, (lever, key) in TARGETS.items()}
+        self.targeting = targeting   # kept: age-band targets are refreshed at birthdays
         targets = {name: target_mask(table, groups) for name, groups in targeting.items()}
         self.donors = demography.donor_pool(table, targeting)
         birthday = demography.birthday_quarter(table.n)

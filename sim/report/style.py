@@ -18,6 +18,8 @@ SCENARIO_LABELS = {
     "awareness_campaign": "Awareness campaign",
     "provider_readiness": "Provider readiness programme",
     "integrated": "Integrated package",
+    "east_malaysia_connectivity": "East Malaysia connectivity",
+    "b40_poorest_states": "B40 voucher, poorest states",
 }
 
 
