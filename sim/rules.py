@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.domain import BLENDED, IN_PERSON
+from sim.domain import BLENDED, FORMAL, IN_PERSON, INFORMAL, OUTSIDE
 
 # --------------------------------------------------------------------------- awareness
 
@@ -95,6 +95,14 @@ def digital_access(connectivity, computer, digital_skill, community_access):
 
 HOURS_PER_CREDIT = 40.0    # MQA: 40 notional learning hours = 1 credit
 WORK_HOURS_PER_MONTH = 173.0
+
+
+def working_and_reference_wage(labour, wage_rm, potential_wage_rm):
+    """From labour status codes (``sim.domain.LABOUR``): whether each person works (formal or
+    informal), and :func:`reference_wage`."""
+    labour = np.asarray(labour)
+    working = (labour == FORMAL) | (labour == INFORMAL)
+    return working, reference_wage(working, labour == OUTSIDE, wage_rm, potential_wage_rm)
 
 
 def reference_wage(working, outside, wage_rm, potential_wage_rm):

@@ -16,7 +16,6 @@ import numpy as np
 
 from sim.domain import FIXED_BROADBAND, MOBILE_ONLY, NO_CONNECTION
 from sim.rules import ration_by_priority
-from sim.targeting import target_mask
 
 UPGRADE_RATE = {  # (from tier) -> (urban, rural) per quarter, status quo
     NO_CONNECTION: (0.038, 0.038),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import rules
-from sim.domain import B40, FORMAL, INFORMAL, ONLINE, OUTSIDE
+from sim.domain import B40, ONLINE
 from sim.rng import to_gumbel
 
 CHUNK = 1 << 16            # learners per block, bounds the (learners x offers) temporaries
@@ -33,13 +33,16 @@ def run(model, q: int) -> None:
         model.seat_balance = model.seat_capacity.copy()
         _record_hazard(model, at_risk, at_risk_persons)
         return
-    candidates = candidates[_may_enrol(model, candidates, q)]
+    part = _learner_part(model, candidates)      # once: the screen and the choice share it
+    keep = _may_enrol(model, candidates, part, q)
+    candidates, part = candidates[keep], _rows(part, keep)
     sampled = _sample_offers(model, candidates, q)
     choice = np.full(len(candidates), -1, dtype=np.int64)
     subsidy = np.zeros(len(candidates))
     for start in range(0, len(candidates), CHUNK):
         block = slice(start, start + CHUNK)
-        choice[block], subsidy[block] = _choose(model, candidates[block], sampled[block], q, allow_subsidy=True)
+        choice[block], subsidy[block] = _choose(model, candidates[block], _rows(part, block), sampled[block], q,
+                                                allow_subsidy=True)
     chose = choice >= 0
     who, offer_k, subsidy = candidates[chose], sampled[chose, choice[chose]], subsidy[chose]
 
@@ -54,7 +57,7 @@ def run(model, q: int) -> None:
         lost = np.flatnonzero(claim)[~served]
         if len(lost):
             pos = np.searchsorted(candidates, who[lost])
-            again, _ = _choose(model, who[lost], sampled[pos], q, allow_subsidy=False)
+            again, _ = _choose(model, who[lost], _rows(part, pos), sampled[pos], q, allow_subsidy=False)
             subsidy[lost] = 0.0
             offer_k[lost] = np.where(again >= 0, sampled[pos, np.maximum(again, 0)], -1)
             keep = offer_k >= 0
@@ -100,7 +103,12 @@ def _learner_part(model, ids: np.ndarray) -> dict:
             "money_scale": rules.money_scale(L.household_income_rm[ids], beh.money_income_elasticity)}
 
 
-def _may_enrol(model, ids: np.ndarray, q: int) -> np.ndarray:
+def _rows(part: dict, index) -> dict:
+    """The learner part (:func:`_learner_part`) of the rows ``index`` (mask, slice or positions)."""
+    return {name: values[index] for name, values in part.items()}
+
+
+def _may_enrol(model, ids: np.ndarray, part: dict, q: int) -> np.ndarray:
     """Mask of learners ``ids`` whose choice this quarter is not certainly "do not enrol".
 
     The logit choice picks the outside option when its Gumbel error beats every offer's
@@ -123,7 +131,6 @@ def _may_enrol(model, ids: np.ndarray, q: int) -> np.ndarray:
     for j in range(2, k + 1):
         np.maximum(best_u, eps.uniform(ids, q, j), out=best_u)
     headroom = eps.gumbel(ids, q, 0) - to_gumbel(best_u)
-    part = _learner_part(model, ids)
     active = offers.active
     best_gain = float(offers.wage_gain[active].max())
     best_stack = float(offers.credits[active & offers.accredited].max(initial=0.0))
@@ -138,9 +145,7 @@ def _may_enrol(model, ids: np.ndarray, q: int) -> np.ndarray:
 def _reference_wage(L, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Whether learners ``ids`` work, and the monthly wage (RM) a credential would raise:
     their own when working, else their potential wage (halved outside the labour force)."""
-    labour = L.labour[ids]
-    working = (labour == FORMAL) | (labour == INFORMAL)
-    return working, rules.reference_wage(working, labour == OUTSIDE, L.wage_rm[ids], L.potential_wage_rm[ids])
+    return rules.working_and_reference_wage(L.labour[ids], L.wage_rm[ids], L.potential_wage_rm[ids])
 
 
 def _sample_offers(model, candidates: np.ndarray, q: int) -> np.ndarray:
@@ -164,8 +169,9 @@ def _sample_offers(model, candidates: np.ndarray, q: int) -> np.ndarray:
     return sampled
 
 
-def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: bool):
-    """Logit choice for learners ``ids`` among their ``sampled`` offers.
+def _choose(model, ids: np.ndarray, part: dict, sampled: np.ndarray, q: int, allow_subsidy: bool):
+    """Logit choice for learners ``ids`` (their :func:`_learner_part` is ``part``) among their
+    ``sampled`` offers.
     Returns (column chosen or -1, subsidy RM per person for the chosen offer)."""
     L, offers, beh = model.learners, model.offers, model.cfg.behaviour
     valid = sampled >= 0
@@ -184,7 +190,6 @@ def _choose(model, ids: np.ndarray, sampled: np.ndarray, q: int, allow_subsidy: 
         subsidy = np.where(eligible, rules.subsidy_rm(lever.rate, fee, room), 0.0)
     net_fee = np.where(sponsored, 0.0, fee - subsidy)
 
-    part = _learner_part(model, ids)
     income, ref_wage, working = part["income"][:, None], part["ref_wage"][:, None], part["working"][:, None]
     pv_months = part["pv_months"][:, None]
     mobile_only = (L.connectivity[ids] == 1)[:, None]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import rules
-from sim.domain import FORMAL, INFORMAL, OUTSIDE, UNEMPLOYED
+from sim.domain import FORMAL, INFORMAL, UNEMPLOYED
 from sim.population import sample_employer
 
 INFORMAL_WAGE_FACTOR = 0.75  # informal earnings relative to formal (assumption, 0.6-0.9)
@@ -66,9 +66,7 @@ def _award_qualifications(model) -> None:
 
 
 def _reference_wage(L, who: np.ndarray) -> np.ndarray:
-    labour = L.labour[who]
-    working = labour <= INFORMAL
-    return rules.reference_wage(working, labour == OUTSIDE, L.wage_rm[who], L.potential_wage_rm[who])
+    return rules.working_and_reference_wage(L.labour[who], L.wage_rm[who], L.potential_wage_rm[who])[1]
 
 
 def _add_wage_gain(model, who: np.ndarray, gain_rm: np.ndarray) -> None:

@@ -99,8 +99,7 @@ class LearnerAgent(mesa.Agent):
 
     def reference_wage(self) -> float:
         """Monthly wage (RM) a credential would raise (``rules.reference_wage`` for one learner)."""
-        working = self.labour in (FORMAL, INFORMAL)
-        return float(rules.reference_wage(working, self.labour == OUTSIDE, self.wage_rm, self.potential_wage_rm))
+        return float(rules.working_and_reference_wage(self.labour, self.wage_rm, self.potential_wage_rm)[1])
 
     def taste(self) -> float:
         """This learner's own part of the utility of enrolling, whatever the offer
