@@ -45,7 +45,7 @@ def test_choice_screen_changes_no_result(monkeypatch):
     cfg = compose("run", ["scenario=integrated", "seed=5", "population.n_agents=5000", "horizon.quarters=12",
                           "progress=false"])
     screened = run_scenario(cfg)
-    monkeypatch.setattr(choice, "_may_enrol", lambda model, ids, q: np.ones(len(ids), dtype=bool))
+    monkeypatch.setattr(choice, "_may_enrol", lambda model, ids, part, q: np.ones(len(ids), dtype=bool))
     full = run_scenario(cfg)
     assert json.dumps(screened.outcomes) == json.dumps(full.outcomes)
     assert screened.timeseries.equals(full.timeseries)
