@@ -14,7 +14,7 @@ import threading
 
 import solara
 
-from sim.cli import policy_scenarios
+from sim.config.compose import policy_scenarios
 from sim.explorer import figures, readout
 from sim.explorer.export import export_file_name, export_yaml
 from sim.explorer.levers import POPULATION_SIZES, Levers, baseline_config, preset_levers, run_config

@@ -7,7 +7,7 @@ import os
 import pytest
 from hypothesis import settings
 
-from sim.cli import compose
+from sim.config.compose import compose
 
 settings.register_profile("ci", max_examples=15, deadline=None, derandomize=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.cli import compose
+from sim.config.compose import compose
 from sim.processes import choice
 from sim.run import run_scenario
 

@@ -80,7 +80,7 @@ def test_bad_targets_files_get_one_line_errors(bad, message):
 
 
 def test_shipped_targets_file_loads_and_names_its_sources():
-    from sim.cli import CONFIG_DIR
+    from sim.config.compose import CONFIG_DIR
 
     spec = cal.load_spec(CONFIG_DIR / "calibration" / "targets.yaml")
     assert {t.run for t in spec.targets} == set(spec.runs)
@@ -89,8 +89,8 @@ def test_shipped_targets_file_loads_and_names_its_sources():
 
 
 def test_plain_config_runs_give_identical_outcomes():
-    from sim.analysis.evaluate import plain_config
-    from sim.cli import compose
+    from sim.config.compose import compose
+    from sim.plain import plain as plain_config
     from sim.run import run_scenario
 
     cfg = compose("run", ["population.n_agents=1500", "horizon.quarters=6", "seed=3"])

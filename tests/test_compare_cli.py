@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.analysis.tables import build_tables
-from sim.cli import compose
+from sim.config.compose import compose
 from sim.experiment.compare import plan, run_comparison
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -139,7 +139,7 @@ def test_flatten_names_nested_outcomes_by_dots():
 
 def test_a_token_subsidy_is_pure_deadweight_in_the_model():
     """A voucher worth almost nothing changes nobody's choice: everyone it pays would have enrolled anyway."""
-    from sim.cli import compose
+    from sim.config.compose import compose
     from sim.run import run_scenario
 
     small = ["population.n_agents=2000", "horizon.quarters=8", "progress=false"]

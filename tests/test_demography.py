@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from sim.agents.learners import POPULATION_FIELDS, STATE_FIELDS
-from sim.cli import compose
+from sim.config.compose import compose
 from sim.domain import AGE_BAND_EDGES, AGE_BANDS, FORMAL, INFORMAL, OUTSIDE, UNEMPLOYED
 from sim.model import MicroCredentialModel, population_data
 from sim.processes import demography

@@ -28,7 +28,7 @@ import pytest
 from filelock import FileLock
 from scipy import stats
 
-from sim.cli import compose
+from sim.config.compose import compose
 from sim.reference import run_reference
 from sim.run import run_scenario
 

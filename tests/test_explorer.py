@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from sim.cli import available
+from sim.config.compose import available
 from sim.config.overrides_file import flatten
 from sim.explorer.export import export_yaml
 from sim.explorer.levers import Levers, baseline_config, compose_run, preset_levers, run_config

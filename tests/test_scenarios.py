@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.cli import available, compose
+from sim.config.compose import available, compose
 from sim.policy import POTS
 
 NAMED = ["baseline", "b40_voucher", "universal_voucher", "rural_connectivity", "recognition_push",
@@ -49,7 +49,7 @@ def test_state_aimed_scenarios_reach_only_their_states():
 
 
 def test_state_aimed_scenarios_run_only_when_named():
-    from sim.cli import policy_scenarios
+    from sim.config.compose import policy_scenarios
     from sim.commands.compare import scenario_names
 
     default = scenario_names([], policy_scenarios())

@@ -252,8 +252,11 @@ class Simulator:
 
         self.spec = spec
         self.progress = progress
-        common = [f"population.n_agents={spec.settings.n_agents}", *spec.settings.overrides]
-        self.bases = {run: base_config([*overrides, *common]) for run, overrides in spec.runs.items()}
+        from sim.config.compose import with_values
+
+        size = {"population.n_agents": spec.settings.n_agents}
+        self.bases = {run: with_values(base_config([*overrides, *spec.settings.overrides]), size)
+                      for run, overrides in spec.runs.items()}
         self.stats = {run: tuple(sorted({t.statistic for t in spec.targets if run in t.runs})) for run in spec.runs}
         self.workers = workers
         self.pool = process_pool(workers) if (workers or os.cpu_count() or 1) > 1 else None
@@ -265,7 +268,8 @@ class Simulator:
 
     def per_seed(self, thetas: np.ndarray, seeds: list[int], desc: str = "runs") -> pd.DataFrame:
         """One row per (candidate, seed): ``candidate``, ``seed`` and one column per target."""
-        from sim.analysis.evaluate import expand, run_jobs, set_values
+        from sim.analysis.evaluate import expand, run_jobs
+        from sim.config.compose import with_values
 
         configs, index, extracts = [], [], []
         for i, theta in enumerate(np.atleast_2d(thetas)):
@@ -274,7 +278,7 @@ class Simulator:
                 for run, base in self.bases.items():
                     if not self.stats[run]:
                         continue
-                    configs.append(set_values(base, {**values, "seed": int(seed)}))
+                    configs.append(with_values(base, {**values, "seed": int(seed)}))
                     index.append((i, int(seed), run))
         extracts = {run: functools.partial(extract_statistics, statistics=self.stats[run]) for run in self.bases}
         out = run_jobs(configs, [extracts[run] for _, _, run in index], workers=self.workers,

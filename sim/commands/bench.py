@@ -16,31 +16,9 @@ import platform
 import resource
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
-from sim.cli import fail, hydra_app, preflight
-from sim.config.schema import RunConfig
-
-
-@dataclass
-class BenchSettings:
-    reference_agents: int = 2000              # agents in the reference (per-agent Mesa) run
-    reference_quarters: Optional[int] = None  # quarters of the reference run; None = horizon.quarters
-    scaling: list[int] = field(default_factory=list)  # extra sizes (agents) to time, each in a child
-    plot: Optional[str] = None                # write a time/memory vs agents plot (PNG) here
-
-
-@dataclass
-class BenchConfig(RunConfig):
-    bench: BenchSettings = field(default_factory=BenchSettings)
-
-
-def register() -> None:
-    from hydra.core.config_store import ConfigStore
-
-    ConfigStore.instance().store(name="bench_schema", node=BenchConfig)
+from sim.commands.common import fail, hydra_app, preflight
 
 
 # --------------------------------------------------------------------------- measurements
@@ -241,7 +219,6 @@ def format_table(r: dict) -> str:
 
 
 def main(args: list[str]) -> None:
-    register()
     if not any(a in ("--help", "-h", "--cfg", "-c", "--info", "--hydra-help") for a in args):
         cfg = preflight("bench", "bench", args)
         if "-m" not in args and "--multirun" not in args and cfg is not None:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from sim.cli import CONFIG_DIR, fail
+from sim.config.compose import CONFIG_DIR
+from sim.commands.common import fail
 
 USAGE = "usage: mcsim calibrate [TARGETS.yaml] [--out DIR] [--workers N] [--write-config] [setting=value ...]"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.cli import fail
+from sim.commands.common import fail
 
 
 def main(args: list[str]) -> None:

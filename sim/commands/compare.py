@@ -16,7 +16,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from sim.cli import available, compose, explain, fail, hydra_app, policy_scenarios, preflight
+from sim.config.compose import available, compose, explain, policy_scenarios
+from sim.commands.common import fail, hydra_app, preflight
 from sim.config import ConfigError, validate_config
 
 log = logging.getLogger("mcsim.compare")
@@ -74,7 +75,7 @@ def check_compare(cfg) -> None:
 
 def run_overrides(args: list[str]) -> list[str]:
     """The overrides that apply to every scenario run (compare-only keys removed)."""
-    from sim.cli import _split_args
+    from sim.commands.common import _split_args
 
     overrides, _ = _split_args(args)
     return [o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in COMPARE_KEYS]

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 
-from sim.cli import fail
+from sim.commands.common import fail
 
 USAGE = 'usage: mcsim discover STORE_DIR|RESULTS.parquet "COLUMN>=VALUE" ... [--inputs a,b] [--alpha 0.05] [--out DIR]'
 CONDITION = re.compile(r"^\s*([^<>=]+?)\s*(>=|<=|==|>|<)\s*(.+)$")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.cli import fail
+from sim.commands.common import fail
 
 ODD = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 

@@ -19,7 +19,7 @@ import logging
 import sys
 from pathlib import Path
 
-from sim.cli import fail
+from sim.commands.common import fail
 
 log = logging.getLogger("mcsim.experiment")
 SPEC_OPTIONS = ("population", "horizon", "replicates", "samples", "seed")

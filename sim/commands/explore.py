@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from sim.cli import fail
+from sim.commands.common import fail
 
 DEFAULTS = {"port": "8765", "host": "127.0.0.1", "allow_remote": "false", "n_agents": "20000", "seed": "1"}
 # Solara settings for an offline, private server (read when solara is first imported).

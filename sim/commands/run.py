@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
-from sim.cli import fail, hydra_app, preflight
+from sim.commands.common import fail, hydra_app, preflight
 from sim.config import ConfigError, validate_config
 from sim.data import DataError
 
@@ -96,7 +96,7 @@ def task(cfg) -> None:
 def claim_run_dir(cfg, args: list[str], overwrite: bool) -> list[str]:
     """Check and lock the run folder before Hydra writes into it; returns the arguments with
     the folder fixed (``${now:...}`` in the default is resolved once, here)."""
-    from sim.cli import hydra_dir_overrides
+    from sim.commands.common import hydra_dir_overrides
     from sim.config.overrides_file import render_value
     from sim.output_folder import FolderRefused, claim
     from sim.paths import UnsafePath, inside

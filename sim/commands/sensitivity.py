@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.cli import fail
+from sim.commands.common import fail
 
 USAGE = "usage: mcsim sensitivity FILE.yaml|STORE_DIR [--out DIR] [--workers N]"
 

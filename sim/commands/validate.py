@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.cli import CONFIG_DIR, fail, hydra_app
+from sim.config.compose import CONFIG_DIR
+from sim.commands.common import fail, hydra_app
 
 ROOT = CONFIG_DIR.parent
 

@@ -30,7 +30,7 @@ def schema(config_name: str = "run") -> DictConfig:
     from omegaconf import OmegaConf
 
     if config_name == "compare":
-        from sim.config.compare_schema import CompareConfig
+        from sim.config.schema import CompareConfig
 
         return OmegaConf.structured(CompareConfig)
     from sim.config.schema import RunConfig

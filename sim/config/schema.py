@@ -218,13 +218,36 @@ class RunConfig:
     save_learners: bool = False          # also write per-learner final state (learners.parquet)
 
 
+# --------------------------------------------------------------------------- commands
+# The schemas of the commands whose config files extend a run (configs/compare.yaml,
+# configs/bench.yaml): every run key, applied to every run, plus the command's own keys.
+@dataclass
+class CompareConfig(RunConfig):
+    scenarios: list[str] = field(default_factory=list)  # scenario names; empty = every named scenario
+    replicates: int = 10             # seeds per scenario; replicate i uses seed + i in every scenario
+    executor: str = "process"        # serial | process (all cores); identical numbers either way
+    workers: Optional[int] = None    # processes for executor=process; None = all cores
+
+
+@dataclass
+class BenchSettings:
+    reference_agents: int = 2000              # agents in the reference (per-agent Mesa) run
+    reference_quarters: Optional[int] = None  # quarters of the reference run; None = horizon.quarters
+    scaling: list[int] = field(default_factory=list)  # extra sizes (agents) to time, each in a child
+    plot: Optional[str] = None                # write a time/memory vs agents plot (PNG) here
+
+
+@dataclass
+class BenchConfig(RunConfig):
+    bench: BenchSettings = field(default_factory=BenchSettings)
+
+
 def register_configs() -> None:
     """Register the schemas with Hydra's ConfigStore (call before composing)."""
     cs = ConfigStore.instance()
     cs.store(name="run_schema", node=RunConfig)
-    from sim.config.compare_schema import CompareConfig  # subclasses RunConfig, so imported late
-
     cs.store(name="compare_schema", node=CompareConfig)
+    cs.store(name="bench_schema", node=BenchConfig)
 
 
 def default_config() -> Any:

@@ -13,7 +13,7 @@ from sim.outcomes import flatten_outcomes as flatten  # noqa: F401 (re-exported)
 @lru_cache(maxsize=1)
 def outcome_names() -> tuple[str, ...]:
     """Every flattened outcome name, read off a tiny run (200 agents, one quarter)."""
-    from sim.cli import compose
+    from sim.config.compose import compose
     from sim.run import run_scenario
 
     cfg = compose("run", ["population.n_agents=200", "horizon.quarters=1", "progress=false"])

@@ -79,7 +79,7 @@ def evaluate(overrides_rows: list[dict], base_overrides=(), executor: str = "ser
     default baseline, and ``seed``, default 1) on top of ``base_overrides`` (Hydra override
     strings, e.g. ``["population.n_agents=2000"]``), without a store. Returns the rows with
     every flattened outcome, in input order (for calibration loops)."""
-    from sim.cli import compose
+    from sim.config.compose import compose
 
     bases: dict[str, dict] = {}
     tasks = []

@@ -259,7 +259,7 @@ def _int(data: dict, key: str, default, lo: int, hi: int | None = None):
 
 
 def _scenarios(value) -> list[str]:
-    from sim.cli import available
+    from sim.config.compose import available
 
     names = [value] if isinstance(value, str) else list(value or [])
     if not names:

@@ -15,7 +15,7 @@ import time
 def run_task(task: tuple) -> tuple[int, dict[str, float], dict]:
     from omegaconf import OmegaConf
 
-    from sim.experiment.configs import run_config
+    from sim.config.compose import with_values
     from sim.experiment.outcomes import flatten
     from sim.run import run_scenario
     from sim.store import config_hash
@@ -23,7 +23,7 @@ def run_task(task: tuple) -> tuple[int, dict[str, float], dict]:
     logging.getLogger("MESA").setLevel(logging.WARNING)
     run_id, base, values, seed = task
     start = time.perf_counter()
-    cfg = run_config(base, values, seed)
+    cfg = with_values(base, {**values, "seed": int(seed)})
     meta = {"seed": int(seed), "scenario": cfg.scenario.name, "config_hash": config_hash(OmegaConf.to_yaml(cfg))}
     try:
         record = run_scenario(cfg, progress=False, keep_learners=False)

@@ -49,15 +49,20 @@ class Levers:
 
 def compose_run(overrides: list[str]) -> DictConfig:
     """``configs/run.yaml`` composed with ``overrides`` (serialised: Hydra is global state)."""
-    from sim.cli import compose
+    from sim.config.compose import compose
 
     with _compose_lock:
         return compose("run", overrides)
 
 
 @lru_cache(maxsize=None)
+def _preset_config(preset: str) -> DictConfig:
+    """A scenario file composed (cached: callers get copies through ``with_values``)."""
+    return compose_run([f"scenario={preset}"])
+
+
 def _preset_policy(preset: str) -> DictConfig:
-    return compose_run([f"scenario={preset}"]).policy
+    return _preset_config(preset).policy
 
 
 def preset_levers(preset: str, n_agents: int = DEFAULT_AGENTS, seed: int = 1) -> Levers:
@@ -82,46 +87,41 @@ def preset_levers(preset: str, n_agents: int = DEFAULT_AGENTS, seed: int = 1) ->
     return lv
 
 
-def _rm(million: float) -> str:
-    return repr(round(float(million) * MILLION, 2))
+def _rm(million: float) -> float:
+    return round(float(million) * MILLION, 2)
 
 
-def _groups(groups) -> str:
-    return "[" + ",".join(groups) + "]"
-
-
-def lever_overrides(lv: Levers) -> list[str]:
-    """Hydra overrides of ``configs/run.yaml`` that put ``lv`` into a run configuration."""
+def lever_values(lv: Levers) -> dict[str, object]:
+    """The run configuration's values (dotted keys) that put ``lv`` on its preset."""
     preset = _preset_policy(lv.preset)
     subsidy_on = lv.subsidy_rate > 0
     connectivity_on = bool(preset.connectivity.enabled or lv.rollout_speedup_rural > 1 or lv.device_budget_m > 0)
     awareness_on = lv.awareness_intensity > 0
     readiness_on = lv.readiness_budget_m > 0
-    out = [f"scenario={lv.preset}", f"seed={int(lv.seed)}", f"population.n_agents={int(lv.n_agents)}",
-           "progress=false"]
+    out: dict[str, object] = {"seed": int(lv.seed), "population.n_agents": int(lv.n_agents), "progress": False}
     # A lever that is off keeps the preset's values: they are inert, and the configuration
     # then equals the preset's exactly.
-    out.append(f"policy.subsidy.enabled={str(subsidy_on).lower()}")
+    out["policy.subsidy.enabled"] = subsidy_on
     if subsidy_on:
-        out += [f"policy.subsidy.rate={float(lv.subsidy_rate)!r}",
-                f"policy.subsidy.targeting={_groups(lv.subsidy_targeting)}",
-                f"policy.subsidy.cap_rm={float(lv.subsidy_cap_rm)!r}",
-                f"policy.subsidy.annual_budget_rm={_rm(lv.subsidy_budget_m)}"]
-    out.append(f"policy.connectivity.enabled={str(connectivity_on).lower()}")
+        out.update({"policy.subsidy.rate": float(lv.subsidy_rate),
+                    "policy.subsidy.targeting": list(lv.subsidy_targeting),
+                    "policy.subsidy.cap_rm": float(lv.subsidy_cap_rm),
+                    "policy.subsidy.annual_budget_rm": _rm(lv.subsidy_budget_m)})
+    out["policy.connectivity.enabled"] = connectivity_on
     if connectivity_on:
-        out += [f"policy.connectivity.rollout_speedup_rural={float(lv.rollout_speedup_rural)!r}",
-                f"policy.connectivity.rollout_annual_budget_rm={_rm(lv.rollout_budget_m)}",
-                f"policy.connectivity.device_annual_budget_rm={_rm(lv.device_budget_m)}"]
-    out += [f"policy.recognition.stackable_share={float(lv.stackable_share)!r}",
-            f"policy.recognition.employer_campaign_annual_budget_rm={_rm(lv.employer_campaign_m)}"]
-    out.append(f"policy.awareness.enabled={str(awareness_on).lower()}")
+        out.update({"policy.connectivity.rollout_speedup_rural": float(lv.rollout_speedup_rural),
+                    "policy.connectivity.rollout_annual_budget_rm": _rm(lv.rollout_budget_m),
+                    "policy.connectivity.device_annual_budget_rm": _rm(lv.device_budget_m)})
+    out.update({"policy.recognition.stackable_share": float(lv.stackable_share),
+                "policy.recognition.employer_campaign_annual_budget_rm": _rm(lv.employer_campaign_m)})
+    out["policy.awareness.enabled"] = awareness_on
     if awareness_on:
-        out += [f"policy.awareness.intensity={float(lv.awareness_intensity)!r}",
-                f"policy.awareness.targeting={_groups(lv.awareness_targeting)}",
-                f"policy.awareness.annual_budget_rm={_rm(lv.awareness_budget_m)}"]
-    out.append(f"policy.readiness.enabled={str(readiness_on).lower()}")
+        out.update({"policy.awareness.intensity": float(lv.awareness_intensity),
+                    "policy.awareness.targeting": list(lv.awareness_targeting),
+                    "policy.awareness.annual_budget_rm": _rm(lv.awareness_budget_m)})
+    out["policy.readiness.enabled"] = readiness_on
     if readiness_on:
-        out.append(f"policy.readiness.annual_budget_rm={_rm(lv.readiness_budget_m)}")
+        out["policy.readiness.annual_budget_rm"] = _rm(lv.readiness_budget_m)
     return out
 
 
@@ -129,8 +129,9 @@ def run_config(lv: Levers) -> DictConfig:
     """The validated run configuration of the scenario twin, named after its preset
     (``<preset>_custom`` when the levers differ from the preset's)."""
     from sim.config import validate_config
+    from sim.config.compose import with_values
 
-    cfg = compose_run(lever_overrides(lv))
+    cfg = with_values(_preset_config(lv.preset), lever_values(lv))
     if lv != preset_levers(lv.preset, lv.n_agents, lv.seed):
         cfg.scenario.name = f"{lv.preset}_custom"
         cfg.scenario.description = f"Set in the mcsim explorer from the {lv.preset} preset: {describe(lv)}."
@@ -141,8 +142,10 @@ def run_config(lv: Levers) -> DictConfig:
 
 def baseline_config(lv: Levers) -> DictConfig:
     """The baseline twin: status-quo levers, same population size and seed."""
-    return compose_run(["scenario=baseline", f"seed={int(lv.seed)}", f"population.n_agents={int(lv.n_agents)}",
-                        "progress=false"])
+    from sim.config.compose import with_values
+
+    return with_values(_preset_config("baseline"), {"seed": int(lv.seed), "population.n_agents": int(lv.n_agents),
+                                                    "progress": False})
 
 
 def annual_public_cost_rm(cfg) -> float:

@@ -43,11 +43,11 @@ class ValidationRun:
 
 def _run_one(args) -> ValidationRun:
     name, overrides, seed, n_agents, quarters = args
-    from sim.cli import compose
+    from sim.config.compose import compose, with_values
     from sim.run import run_scenario
 
-    cfg = compose("run", [*overrides, f"seed={seed}", f"population.n_agents={n_agents}",
-                          f"horizon.quarters={quarters}", "progress=false"])
+    cfg = with_values(compose("run", overrides), {"seed": seed, "population.n_agents": n_agents,
+                                                  "horizon.quarters": quarters, "progress": False})
     record = run_scenario(cfg, progress=False)
     series = {}
     for (metric, group), frame in record.timeseries.groupby(["metric", "group"], sort=True):
