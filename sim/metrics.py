@@ -184,7 +184,7 @@ def rate_by_group(y, w, codes, labels: Sequence[str]) -> dict[str, float]:
     y, w : arrays, shape (n,)
         Outcome and person weights.
     codes : int or bool array, shape (n,)
-        Group code per row, each in ``0 .. len(labels) - 1`` (e.g. ``sim.domain`` codes).
+        Group code per row, each in ``0 .. len(labels) - 1`` (e.g. ``sim.model.domain`` codes).
     labels : sequence of str
         Label of each code, in code order.
 

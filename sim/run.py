@@ -15,7 +15,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.model import MicroCredentialModel
-from sim.outcomes import LEARNER_OUTCOME_FIELDS, person_records
+from sim.model.outcomes import LEARNER_OUTCOME_FIELDS, person_records
 
 
 @dataclass
@@ -59,7 +59,7 @@ def run_scenario(cfg, population=None, progress: bool | None = None, keep_learne
     ``population`` (learners, peers) may be passed to reuse a prebuilt one (it is mutated);
     ``progress`` shows a progress bar over quarters (default: ``cfg.progress``).
     """
-    from sim.outcomes import summarise
+    from sim.model.outcomes import summarise
 
     start = time.perf_counter()
     show = cfg.progress if progress is None else progress

@@ -17,8 +17,8 @@ from sim.explorer import readout
 from sim.explorer.levers import baseline_config, preset_levers, run_config
 from sim.explorer.twin import TwinRun
 from sim.model import MicroCredentialModel
-from sim.outcomes import summarise
-from sim.policy import LEVER_NAMES, Policy
+from sim.model.outcomes import summarise
+from sim.model.policy import LEVER_NAMES, Policy
 from sim.report import attributable
 from tests.conftest import small_config
 

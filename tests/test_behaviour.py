@@ -54,7 +54,7 @@ def test_accreditation_screens_on_quality_and_returns_follow_quality():
     offers, market = model.offers, model.cfg.market
     quality = np.array([p.value_added for p in model.providers])[offers.provider]
     assert np.all(quality[offers.accredited] >= market.accreditation_standard)
-    assert model.accreditation_failures > 0          # some providers applied and failed the review
+    assert model.state.accreditation_failures > 0          # some providers applied and failed the review
     assert np.allclose(offers.wage_gain, market.wage_gain_per_value_added * offers.value_added)
 
 
@@ -64,4 +64,4 @@ def test_credentials_that_certify_nothing_earn_nothing_and_lose_trust():
     assert fake.learners.wage_gain_target_rm.max() <= real.learners.wage_gain_target_rm.max()
     assert float(fake.learners.wage_gain_rm.sum()) < 0.05 * float(real.learners.wage_gain_rm.sum()) + 1e-9
     prior = fake.cfg.market.trust_prior_mean_accredited
-    assert fake.mean_trust_accredited < prior - 0.1 < real.mean_trust_accredited
+    assert fake.state.mean_trust_accredited < prior - 0.1 < real.state.mean_trust_accredited

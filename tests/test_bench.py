@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.config.compose import compose
-from sim.processes import choice
+from sim.model.processes import choice
 from sim.run import run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

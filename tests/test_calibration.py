@@ -90,7 +90,7 @@ def test_shipped_targets_file_loads_and_names_its_sources():
 
 def test_plain_config_runs_give_identical_outcomes():
     from sim.config.compose import compose
-    from sim.plain import plain as plain_config
+    from sim.model.plain import plain as plain_config
     from sim.run import run_scenario
 
     cfg = compose("run", ["population.n_agents=1500", "horizon.quarters=6", "seed=3"])

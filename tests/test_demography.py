@@ -1,4 +1,4 @@
-"""A living population (sim.processes.demography) and a stationary status quo.
+"""A living population (sim.model.processes.demography) and a stationary status quo.
 
 Tolerances are sampling errors, never tuned: a share p measured on n persons has binomial
 standard error sqrt(p (1 - p) / n); two such samples (quarter 0 and quarter 40) differ by at
@@ -14,12 +14,12 @@ import math
 import numpy as np
 import pytest
 
-from sim.agents.learners import POPULATION_FIELDS, STATE_FIELDS
+from sim.model.agents.learners import POPULATION_FIELDS, STATE_FIELDS
 from sim.config.compose import compose
-from sim.domain import AGE_BAND_EDGES, AGE_BANDS, FORMAL, INFORMAL, OUTSIDE, UNEMPLOYED
+from sim.model.domain import AGE_BAND_EDGES, AGE_BANDS, FORMAL, INFORMAL, OUTSIDE, UNEMPLOYED
 from sim.model import MicroCredentialModel, population_data
-from sim.processes import demography
-from sim.targeting import target_mask
+from sim.model.processes import demography
+from sim.model.targeting import target_mask
 
 Z = 4.0
 
@@ -132,7 +132,7 @@ def test_entrants_are_18_clones_of_young_donors_with_the_initial_learning_state(
                 assert (L.state_arrays[name][rows] == initial).all(), name
         assert np.array_equal(L.initially_employed[rows], L.labour[rows] <= INFORMAL)
         assert np.array_equal(m.initial_labour[rows], L.labour[rows])
-        assert not m.community_access[rows].any() and not m.sponsored_now[rows].any()
+        assert not m.state.community_access[rows].any() and not m.state.sponsored_now[rows].any()
         for name, groups in targeting.items():
             assert np.array_equal(m.masks[name][rows], target_mask(L.subset(rows), groups)), name
         for i in rows:

@@ -13,7 +13,7 @@ from omegaconf import OmegaConf
 
 from sim.config.schema import PolicyConfig
 from sim.model import MicroCredentialModel
-from sim.policy import POTS, OverspendError, Policy
+from sim.model.policy import POTS, OverspendError, Policy
 from tests.conftest import small_config
 
 POT_LEVERS = sorted({lever for lever, _ in POTS.values()})

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.model import MicroCredentialModel
-from sim.outcomes import summarise
-from sim.policy import POTS
+from sim.model.outcomes import summarise
+from sim.model.policy import POTS
 from sim.run import run_scenario
 from tests.conftest import small_config
 
@@ -47,15 +47,15 @@ def test_invariants_hold_every_quarter(cfg):
     admitted = np.zeros(model.offers.n)
     for _ in range(cfg.horizon.quarters):
         model.step()
-        seats_offered += model.seat_inflow      # seats credited to each offer's account this quarter
-        admitted += model.offer_enrolled_persons
+        seats_offered += model.state.seat_inflow      # seats credited to each offer's account this quarter
+        admitted += model.state.offer_enrolled_persons
         # Persons conserved, each in exactly one labour status.
         assert np.isclose(L.persons, persons)
         assert np.isin(L.labour, [0, 1, 2, 3]).all()
         # Seats: a quarter's admissions overshoot the seat account by less than one agent,
         # and over the run an offer admits at most its seats plus one agent.
         w = L.mean_weight
-        assert (model.offer_enrolled_persons < model.seat_capacity + w + 1e-6).all()
+        assert (model.state.offer_enrolled_persons < model.state.seat_capacity + w + 1e-6).all()
         assert (admitted <= seats_offered + w + 1e-6).all()
         # Nobody is enrolled in an inactive offer or has negative quarters left.
         enrolled = L.offer >= 0
@@ -90,7 +90,7 @@ def test_at_one_agent_per_person_seats_are_a_plain_quarterly_limit():
         seats = model.effective_seats()
         model.step()
         # Whole persons: admissions exceed the quarter's seats by less than one person.
-        assert (model.offer_enrolled_persons < np.maximum(seats, 1.0) + 1.0).all()
+        assert (model.state.offer_enrolled_persons < np.maximum(seats, 1.0) + 1.0).all()
 
 
 def test_same_config_and_seed_give_identical_outcomes():

@@ -49,9 +49,9 @@ def _with_default(init, name, value):
 
 
 def test_odd_quotes_the_status_quo_rollout_rates_in_the_code():
-    """The rollout rates are data constants in sim/processes/access.py, quoted in the ODD."""
-    from sim.domain import MOBILE_ONLY, NO_CONNECTION
-    from sim.processes.access import UPGRADE_RATE
+    """The rollout rates are data constants in sim/model/processes/access.py, quoted in the ODD."""
+    from sim.model.domain import MOBILE_ONLY, NO_CONNECTION
+    from sim.model.processes.access import UPGRADE_RATE
 
     text = " ".join(ODD.read_text().split())
     none_urban, none_rural = UPGRADE_RATE[NO_CONNECTION]

@@ -16,13 +16,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.agents.learners import POPULATION_FIELDS
+from sim.model.agents.learners import POPULATION_FIELDS
 from sim.data import DATA_DIR, DataError, load_population_data
-from sim.domain import (
+from sim.model.domain import (
     DEGREE, FIRM_SIZES, FIXED_BROADBAND, FORMAL, INFORMAL, NO_CONNECTION, OUTSIDE, PRIMARY,
     SECTORS, STATES, UNEMPLOYED, employer_index,
 )
-from sim.population import build_learners, build_peer_network, income_rank, peer_cell, sample_employer
+from sim.model.population import build_learners, build_peer_network, income_rank, peer_cell, sample_employer
 
 N = 200_000
 SEED = 20250101

@@ -72,7 +72,7 @@ def test_infinite_values_are_refused():
 def test_learner_arrays_hold_the_largest_allowed_population_and_horizon():
     """What the ranges' untested upper end needs: quarter-valued and count arrays hold the
     longest horizon, index arrays the largest population."""
-    from sim.agents.learners import STATE_FIELDS
+    from sim.model.agents.learners import STATE_FIELDS
 
     quarters = RANGES["horizon.quarters"][1]
     for name in ("enrolled_quarter", "enrolments", "completions", "online_enrolments", "credentials",

@@ -1,4 +1,4 @@
-"""Analytic checks of the behavioural rules (sim.rules) against closed forms."""
+"""Analytic checks of the behavioural rules (sim.model.rules) against closed forms."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import rules
-from sim.rng import Streams
+from sim.model import rules
+from sim.model.rng import Streams
 
 
 def _se(p: float, n: int) -> float:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sim.config.compose import available, compose
-from sim.policy import POTS
+from sim.model.policy import POTS
 
 NAMED = ["baseline", "b40_voucher", "universal_voucher", "rural_connectivity", "recognition_push",
          "awareness_campaign", "provider_readiness", "integrated", "east_malaysia_connectivity",

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.domain import STATES
+from sim.model.domain import STATES
 from sim.run import run_scenario
 from tests.conftest import small_config
 

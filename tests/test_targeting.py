@@ -12,13 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.config.validate import ConfigError, validate_config
-from sim.domain import FORMAL, STATES
+from sim.model.domain import FORMAL, STATES
 from sim.model import MicroCredentialModel
 from sim.reference.model import ReferenceModel
-from sim.targeting import GROUPS, target_mask
+from sim.model.targeting import GROUPS, target_mask
 from tests.conftest import small_config
 
-# The intended people, written out independently of sim.targeting:
+# The intended people, written out independently of sim.model.targeting:
 # dimension -> (learner attribute, {group name: code}); age is the band of the age in years.
 STATE_NAMES = ["johor", "kedah", "kelantan", "melaka", "negeri_sembilan", "pahang", "penang", "perak",
                "perlis", "sabah", "sarawak", "selangor", "terengganu", "kuala_lumpur", "labuan", "putrajaya"]

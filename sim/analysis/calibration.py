@@ -188,7 +188,7 @@ def parse_statistic(text: str) -> tuple:
 
 
 def _group_attributes():
-    from sim.domain import EDUCATION, INCOME_GROUPS, LOCATIONS
+    from sim.model.domain import EDUCATION, INCOME_GROUPS, LOCATIONS
     return {"income": ("income_group", INCOME_GROUPS), "education": ("education", EDUCATION),
             "location": ("rural", LOCATIONS)}
 
@@ -199,7 +199,7 @@ GROUP_ATTRIBUTES = ("income", "education", "location")
 def statistic(record, text: str) -> float:
     """The value of one target statistic in a run record."""
     from sim.analysis.evaluate import flatten
-    from sim.domain import EDUCATION
+    from sim.model.domain import EDUCATION
 
     parsed = parse_statistic(text)
     if parsed[0] == "outcome":

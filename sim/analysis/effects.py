@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
-from sim.domain import INCOME_GROUPS, LABOUR, LOCATIONS, SEXES
-from sim.outcomes import flatten_outcomes as flatten  # noqa: F401 (re-exported)
+from sim.model.domain import INCOME_GROUPS, LABOUR, LOCATIONS, SEXES
+from sim.model.outcomes import flatten_outcomes as flatten  # noqa: F401 (re-exported)
 
 BASELINE = "baseline"
 ID_COLUMNS = ("scenario", "replicate", "seed")

@@ -5,7 +5,7 @@ A parameter is a dotted configuration key (``behaviour.asc_enrol``) or one of th
 sampler can vary, say, the whole education gradient of taste as one uncertainty).
 
 Values are set on the composed configuration with ``sim.config.with_values`` (typed by the
-schema); the model reads it through its own plain view (``sim.plain``).
+schema); the model reads it through its own plain view (``sim.model.plain``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 from omegaconf import DictConfig
 from tqdm.auto import tqdm
 
-from sim.outcomes import flatten_outcomes as flatten  # noqa: F401 (re-exported)
+from sim.model.outcomes import flatten_outcomes as flatten  # noqa: F401 (re-exported)
 
 # Shape of the education gradient of taste (primary, spm, diploma, degree), per unit of
 # the gradient; 0.6 reproduces the schema default [-0.6, -0.3, 0.0, 0.2].

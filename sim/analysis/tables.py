@@ -8,7 +8,7 @@ import pandas as pd
 
 from sim import metrics
 from sim.analysis.effects import BASELINE, cost_effectiveness, paired_effects, summarise_replicates
-from sim.policy import LEVER_NAMES
+from sim.model.policy import LEVER_NAMES
 
 COUNTERFACTUAL_MEASURES = ("induced_enrollees", "displaced_enrollees", "additional_enrollees",
                            "additional_completions", "induced_completers", "lost_completers",

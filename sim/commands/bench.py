@@ -36,7 +36,7 @@ def _fast_child(cfg_container: dict, out) -> None:
     from omegaconf import OmegaConf
 
     from sim.model import MicroCredentialModel, population_data
-    from sim.outcomes import summarise
+    from sim.model.outcomes import summarise
 
     cfg = OmegaConf.create(cfg_container)
     population_data(cfg.population.data)
@@ -76,7 +76,7 @@ def measure_in_process(cfg, n_agents: int, quarters: int, reference: bool) -> di
     from omegaconf import OmegaConf
 
     from sim.model import MicroCredentialModel
-    from sim.outcomes import summarise
+    from sim.model.outcomes import summarise
     from sim.reference import ReferenceModel
     from sim.reference.model import summary_view
 

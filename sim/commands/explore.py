@@ -1,4 +1,4 @@
-"""``mcsim explore``: serve the explorer page (``sim/app.py``) with Solara, offline.
+"""``mcsim explore``: serve the explorer page (``sim/explorer/app.py``) with Solara, offline.
 
     mcsim explore [port=8765] [host=127.0.0.1] [allow_remote=false] [n_agents=20000] [seed=1]
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
-from pathlib import Path
 
 from sim.commands.common import fail
 
@@ -69,7 +68,7 @@ def main(args: list[str]) -> None:
 
     matplotlib.use("Agg")
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
-    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    app = "sim.explorer.app"   # the page, imported as a module of the package
     os.environ["SOLARA_APP"] = app  # read when Solara's server module is imported, just below
     from solara.__main__ import cli
     from solara.server import starlette as solara_server

@@ -13,7 +13,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from sim.paths import SAFE_NAME_RULE, is_safe_name
-from sim.targeting import GROUPS
+from sim.model.targeting import GROUPS
 
 
 class ConfigError(ValueError):

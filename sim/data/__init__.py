@@ -7,7 +7,7 @@ than states (income scale and dispersion, labour-force intercepts, connectivity
 intercepts). Problems raise :class:`DataError` with a one-line message naming the file,
 the key path, the value and what is allowed.
 
-Array axes use the code order of :mod:`sim.domain`: state (16), location (0 urban,
+Array axes use the code order of :mod:`sim.model.domain`: state (16), location (0 urban,
 1 rural), age band (4), sex (0 male, 1 female), education (4), income group (3),
 sector (4), firm size (4).
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import expit, ndtr
 
-from sim.domain import AGE_BANDS, EDUCATION, FIRM_SIZES, INCOME_GROUPS, LOCATIONS, SECTORS, STATES
+from sim.model.domain import AGE_BANDS, EDUCATION, FIRM_SIZES, INCOME_GROUPS, LOCATIONS, SECTORS, STATES
 
 DATA_DIR = Path(__file__).resolve().parent
 SHARE_TOL = 1e-6

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sim.outcomes import flatten_outcomes as flatten  # noqa: F401 (re-exported)
+from sim.model.outcomes import flatten_outcomes as flatten  # noqa: F401 (re-exported)
 
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import yaml
 from omegaconf import OmegaConf
 
-from sim.plain import Plain
+from sim.model.plain import Plain
 
 
 def settings(cfg) -> dict:

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 MILLION = 1e6
 DEFAULT_AGENTS = 20_000

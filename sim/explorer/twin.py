@@ -1,7 +1,7 @@
 """A scenario and its baseline twin stepped together, quarter by quarter.
 
 Both models start from one population built once for (population config, seed), copied so
-each can mutate its own; with the counter-based draws of ``sim.rng`` learner i is the same
+each can mutate its own; with the counter-based draws of ``sim.model.rng`` learner i is the same
 person in both and differs only through the policy (common random numbers). Paired
 differences are therefore per agent, not between two noisy runs.
 """
@@ -13,7 +13,7 @@ import numpy as np
 from sim import metrics
 from sim.data import population_data
 from sim.model import MicroCredentialModel, build_population
-from sim.rng import Streams
+from sim.model.rng import Streams
 
 # Displayed groups of learners: label -> (learner attribute, code), None = everybody.
 GROUPS = {"all": None, "B40": ("income_group", 0), "M40": ("income_group", 1), "T20": ("income_group", 2),

@@ -1,5 +1,5 @@
 """A learner as a Mesa agent: its attributes are plain Python values and each process of
-the quarter is a method acting on this one person. The formulas are those of ``sim.rules``;
+the quarter is a method acting on this one person. The formulas are those of ``sim.model.rules``;
 draws come from the model's keyed streams with this learner's row number as the key, so a
 learner draws the same numbers here as in the fast implementation."""
 
@@ -8,16 +8,16 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import rules
-from sim.domain import (B40, FORMAL, INFORMAL, MOBILE_ONLY, NO_CONNECTION, ONLINE, OUTSIDE,
+from sim.model import rules
+from sim.model.domain import (B40, FORMAL, INFORMAL, MOBILE_ONLY, NO_CONNECTION, ONLINE, OUTSIDE,
                         UNEMPLOYED, employer_index)
-from sim.agents.learners import POPULATION_FIELDS, STATE_FIELDS
-from sim.outcomes import LEARNER_OUTCOME_FIELDS
-from sim.population import sample_employer
-from sim.processes import demography
-from sim.processes.labour import INFORMAL_WAGE_FACTOR
-from sim.rng import to_gumbel
-from sim.targeting import person_targets, uses_age
+from sim.model.agents.learners import POPULATION_FIELDS, STATE_FIELDS
+from sim.model.outcomes import LEARNER_OUTCOME_FIELDS
+from sim.model.population import sample_employer
+from sim.model.processes import demography
+from sim.model.processes.labour import INFORMAL_WAGE_FACTOR
+from sim.model.rng import to_gumbel
+from sim.model.targeting import person_targets, uses_age
 
 
 
@@ -50,16 +50,16 @@ class LearnerAgent(mesa.Agent):
         if u < base[self.rural]:
             self.connectivity = tier + 1
         elif u < boosted[self.rural]:
-            self.model.claims.append((self, self.model.cfg.policy.connectivity.cost_rm_per_connection * self.weight, u))
+            self.model.claims.append((self, self.model.policy.lever("connectivity").cost_rm_per_connection * self.weight, u))
 
     def claim_device(self, q: int) -> None:
         if self.connectivity >= MOBILE_ONLY and not self.computer and self.targets["device_target"]:
-            cost = self.model.cfg.policy.connectivity.device_grant_rm * self.weight
+            cost = self.model.policy.lever("connectivity").device_grant_rm * self.weight
             self.model.claims.append((self, cost, self.draw("devices", q)))
 
     def claim_skills(self, q: int) -> None:
         if self.digital_skill < 0.5 and self.targets["skills_target"]:
-            cost = self.model.cfg.policy.connectivity.skills_course_rm * self.weight
+            cost = self.model.policy.lever("connectivity").skills_course_rm * self.weight
             self.model.claims.append((self, cost, self.draw("skills", q)))
 
     def needs_access_centre(self) -> bool:
@@ -82,7 +82,7 @@ class LearnerAgent(mesa.Agent):
     def become_aware(self, q: int) -> None:
         m = self.model
         if not self.aware:
-            campaign = m.campaign_intensity if self.targets["awareness_target"] else 0.0
+            campaign = m.state.campaign_intensity if self.targets["awareness_target"] else 0.0
             p = rules.awareness_probability(m.bass_p_quarter, m.bass_q_quarter, m.cfg.behaviour.campaign_effect,
                                             campaign, self.peer_share())
             self.aware = bool(self.draw("awareness", q) < p)
@@ -129,7 +129,7 @@ class LearnerAgent(mesa.Agent):
         accredited = o.accredited[k]
         subsidy = np.zeros(len(k))
         if allow_subsidy and m.policy.active("subsidy", q) and self.targets["subsidy_target"] and not self.sponsored_now:
-            lever = m.cfg.policy.subsidy
+            lever = m.policy.lever("subsidy")
             room = max(0.0, lever.cap_rm - float(self.subsidy_rm))
             eligible = accredited if lever.accredited_only else np.ones(len(k), dtype=bool)
             subsidy = np.where(eligible, rules.subsidy_rm(lever.rate, fee, room), 0.0)
@@ -144,11 +144,11 @@ class LearnerAgent(mesa.Agent):
                                   float(self.digital_skill), working, o.readiness[k])
         p_complete = rules.expected_completion(h1, beh.dropout_later_factor, o.duration_q[k])
         judge = self.observing_employer()
-        recognition = np.where(accredited, m.trust_accredited[judge], m.trust_other[judge])
+        recognition = np.where(accredited, m.state.trust_accredited[judge], m.state.trust_other[judge])
         credits = o.credits[k]
-        stackable = accredited & (o.stackable_draw[k] < m.stackable_share)
+        stackable = accredited & (o.stackable_draw[k] < m.state.stackable_share)
         benefit = rules.course_benefit(beh, pv_months, o.wage_gain[k], ref_wage, p_complete, recognition,
-                                       stackable, credits, m.cfg.policy.recognition.credits_per_qualification)
+                                       stackable, credits, m.policy.lever("recognition").credits_per_qualification)
         time_cost = rules.study_time_cost(beh, credits, ref_wage, working)
         access = rules.digital_access(self.connectivity, self.computer, self.digital_skill, self.community_access)
         travel = rules.travel_burden(self.rural, o.mode[k])
@@ -203,10 +203,10 @@ class LearnerAgent(mesa.Agent):
         self.credits += float(o.credits[k])
         accredited = bool(o.accredited[k])
         self.accredited_credentials = min(self.accredited_credentials + accredited, 127)
-        if accredited and o.stackable_draw[k] < m.stackable_share:
+        if accredited and o.stackable_draw[k] < m.state.stackable_share:
             self.stackable_credits += float(o.credits[k])
         before = self.qualifications
-        self.qualifications = int(self.stackable_credits // m.cfg.policy.recognition.credits_per_qualification)
+        self.qualifications = int(self.stackable_credits // m.policy.lever("recognition").credits_per_qualification)
         if self.qualifications > before:   # new MQF awards by stacking
             m.qualification_awards.append((self, self.qualifications - before))
         m.completers.append((self, k))
@@ -235,7 +235,7 @@ class LearnerAgent(mesa.Agent):
         m, o, market, beh = self.model, self.model.offers, self.model.cfg.market, self.model.cfg.behaviour
         accredited = bool(o.accredited[k])
         judge = self.observing_employer()
-        trust = m.trust_accredited[judge] if accredited else m.trust_other[judge]
+        trust = m.state.trust_accredited[judge] if accredited else m.state.trust_other[judge]
         if self.draw("recognition", q) < trust:
             self.recognised_credentials = min(self.recognised_credentials + 1, 127)
             self.add_wage_gain(float(o.wage_gain[k]) * beh.rent_share * self.reference_wage())
@@ -243,7 +243,7 @@ class LearnerAgent(mesa.Agent):
                         + market.productivity_noise_sd * float(m.streams["productivity"].normal(np.array([self.row]), q)[0]))
         column = (0 if accredited else 2) + (0 if productivity > market.productivity_benchmark else 1)
         evidence = self.weight / market.evidence_persons_per_observation
-        m.employers[judge].pending[column] += evidence * m.evidence_attention if accredited else evidence
+        m.employers[judge].pending[column] += evidence * m.state.evidence_attention if accredited else evidence
 
     def seek_job(self, q: int) -> None:
         beh = self.model.cfg.behaviour
@@ -331,7 +331,7 @@ class LearnerAgent(mesa.Agent):
         record = {name: np.array([getattr(self, name)], dtype=STATE_FIELDS[name][0] if name in STATE_FIELDS
                                  else POPULATION_FIELDS[name]) for name in LEARNER_OUTCOME_FIELDS}
         record["initial_labour"] = np.array([self.initial_labour], dtype=np.int8)
-        m.departed.append(record)       # the leaver's outcomes still count (sim.outcomes.person_records)
+        m.departed.append(record)       # the leaver's outcomes still count (sim.model.outcomes.person_records)
         d = int(demography.pick_donors(m.streams[demography.STREAM], np.array([self.row]), q, pool.n)[0])
         for name in demography.INHERITED:
             setattr(self, name, pool.attributes[name][d].item())

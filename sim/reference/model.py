@@ -11,88 +11,53 @@ from __future__ import annotations
 
 import time
 
-import mesa
 import numpy as np
 
-from sim import rules
-from sim.agents.employers import Employer
-from sim.agents.learners import POPULATION_FIELDS, STATE_FIELDS, Learners
-from sim.agents.providers import Provider
-from sim.domain import COURSE_TYPES, FIRM_SIZES, FORMAL, ONLINE
-from sim.model import MicroCredentialModel, build_population, population_data, set_up_market
-from sim.plain import plain
-from sim.processes import access, demography
-from sim.processes.access import UPGRADE_RATE
+from sim.model import rules
+from sim.model.agents.employers import Employer
+from sim.model.agents.learners import POPULATION_FIELDS, STATE_FIELDS, Learners
+from sim.model.agents.providers import Provider
+from sim.model.base import MarketModel
+from sim.model.domain import FORMAL, ONLINE
+from sim.model.processes import access, demography
+from sim.model.processes.access import UPGRADE_RATE
+from sim.model.targeting import target_mask
 from sim.reference.learner import LearnerAgent
-from sim.rng import Streams
-from sim.targeting import target_mask
-
-TARGETS = {"subsidy_target": ("subsidy", "targeting"), "device_target": ("connectivity", "device_targeting"),
-           "skills_target": ("connectivity", "skills_targeting"), "awareness_target": ("awareness", "targeting")}
 
 
-class ReferenceModel(mesa.Model):
+class ReferenceModel(MarketModel):
     """Same constructor and ``step()``/``run()`` as the fast model; ``learners`` gathers the
     agents' state into a :class:`Learners` table for the shared outcome code."""
 
-    effective_seats = MicroCredentialModel.effective_seats   # offer-table helpers, shared
-    course_type = MicroCredentialModel.course_type
-
     def __init__(self, cfg, population=None) -> None:
-        cfg = plain(cfg)
-        self.streams_root = Streams(cfg.seed)
-        super().__init__(rng=self.streams_root.generator("mesa"))
-        self.cfg = cfg
-        self.quarter = 0
-        self.data = population_data(cfg.population.data)
-        table, peers = population if population is not None else build_population(cfg, self.streams_root, self.data)
-        set_up_market(self)
-        beh = cfg.behaviour
+        super().__init__(cfg, population)
+        table = self.population_table
         self.mean_weight = table.mean_weight
-
-        targeting = {name: cfg.policy[lever][key] for name, (lever, key) in TARGETS.items()}
-        self.targeting = targeting   # kept: age-band targets are refreshed at birthdays
-        targets = {name: target_mask(table, groups) for name, groups in targeting.items()}
-        self.donors = demography.donor_pool(table, targeting)
+        targets = {name: target_mask(table, groups) for name, groups in self.targeting.items()}
+        self.donors = demography.donor_pool(table, self.targeting)
         birthday = demography.birthday_quarter(table.n)
         self.people: list[LearnerAgent] = []
         for i in range(table.n):
             attributes = {name: getattr(table, name)[i].item() for name in (*POPULATION_FIELDS, *STATE_FIELDS)}
             self.people.append(LearnerAgent(self, i, attributes, {k: bool(v[i]) for k, v in targets.items()}))
             self.people[-1].birthday_quarter = int(birthday[i])
-        for agent, row in zip(self.people, peers):
+        for agent, row in zip(self.people, self.peers):
             agent.peers = [self.people[j] for j in row]
-            agent.aware = self.streams["initial_awareness"].draw(agent.row, 0) < beh.initial_awareness
+            agent.aware = self.streams["initial_awareness"].draw(agent.row, 0) < self.cfg.behaviour.initial_awareness
         self.learner_set = self.agents_by_type[LearnerAgent]
-
-        self.campaign_intensity = 0.0
-        self.stackable_share = self.policy.stackable_share(0)
-        self.offer_demand_persons = 0.7 * self.offers.seats.copy()
-        self.offer_enrolled_persons = 0.7 * self.offers.seats.copy()
-        self.seat_balance = np.zeros(self.offers.n)
-        self.levy_trainees_by_firm_size = np.zeros(len(FIRM_SIZES))
-        self.evidence_attention = 1.0
-        self.course_outcomes = np.zeros((len(COURSE_TYPES), 2))
-        self.paid_outcomes_by_accreditation = np.zeros((2, 2))
-        self.online_outcomes_by_tier = np.zeros((3, 2))
         self.claims: list = []
         self.choices: list = []
         self.completers: list = []
         self.qualification_awards: list = []       # (agent, new MQF awards) this quarter
-        self.first_enrolment_hazard = {"aware": float("nan"), "all": float("nan")}
-        self.accreditation_applications = 0      # MQA reviews started (providers)
-        self.accreditation_failures = 0          # reviews failed: value added below the standard
-        self.history: list[dict] = []
-        self.departed: list[dict] = []     # outcome arrays of persons who left (as in the fast model)
-        self._refresh_trust()
+        self.refresh_trust()
 
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
         q = self.quarter
-        self.stackable_share = self.policy.stackable_share(q)
+        self.state.stackable_share = self.policy.stackable_share(q)
         self._policy(q)                                      # 1 policy
         self.agents_by_type[Employer].do("step")             # 2 employers learn, sponsor
-        self._refresh_trust()
+        self.refresh_trust()
         self._sponsor(q)
         self.agents_by_type[Provider].shuffle_do("step")     # 3 providers adapt
         self.learner_set.shuffle_do("become_aware", q)       # 4 awareness
@@ -111,15 +76,9 @@ class ReferenceModel(mesa.Model):
         self.learner_set.do("birthday", q)                   # 8 accounting: ageing, turnover
         self.quarter += 1
 
-    def run(self, quarters: int | None = None, progress=None) -> None:
-        for _ in range(quarters if quarters is not None else self.cfg.horizon.quarters - self.quarter):
-            self.step()
-            if progress is not None:
-                progress()
-
     # ------------------------------------------------------------------ 1 policy
     def _policy(self, q: int) -> None:
-        lever, policy = self.cfg.policy.connectivity, self.policy
+        lever, policy = self.policy.lever("connectivity"), self.policy
         active = policy.active("connectivity", q)
         for tier, (base_urban, base_rural) in UPGRADE_RATE.items():
             speed = (lever.rollout_speedup_urban, lever.rollout_speedup_rural) if active else (1.0, 1.0)
@@ -147,8 +106,8 @@ class ReferenceModel(mesa.Model):
                 self.learner_set.do("visit_access_centre", coverage)
                 policy.book("connectivity.centres", q, lever.access_centres * lever.centre_cost_rm_per_year / 4.0)
         self._awareness_campaign(q)
-        access._employer_campaign(self, q)
-        access._readiness_grants(self, q)
+        access.employer_campaign(self, q)
+        access.readiness_grants(self, q)
 
     def _settle(self, pot: str, q: int, budget: float) -> list[LearnerAgent]:
         """Serve this round's claims (agent, cost RM, priority) within ``budget``; book the spend."""
@@ -161,29 +120,24 @@ class ReferenceModel(mesa.Model):
         return [a for a, s in zip(agents, served) if s]
 
     def _awareness_campaign(self, q: int) -> None:
-        lever = self.cfg.policy.awareness
-        self.campaign_intensity = 0.0
+        lever = self.policy.lever("awareness")
+        self.state.campaign_intensity = 0.0
         if not self.policy.active("awareness", q) or lever.intensity <= 0:
             return
         reached = sum(a.weight for a in self.people if a.targets["awareness_target"] and not a.aware)
         needed = lever.intensity * lever.cost_rm_per_person_reached * reached
         available = self.policy.available("awareness", q)
         scale = 1.0 if needed <= available else available / needed
-        self.campaign_intensity = lever.intensity * scale
+        self.state.campaign_intensity = lever.intensity * scale
         self.policy.book("awareness", q, needed * scale)
 
     # ------------------------------------------------------------------ 2 employers
-    def _refresh_trust(self) -> None:
-        self.trust_accredited = np.array([e.trust_accredited for e in self.employers])
-        self.trust_other = np.array([e.trust_other for e in self.employers])
+    def formal_persons_by_employer(self) -> np.ndarray:
         persons = np.zeros(len(self.employers))
         for agent in self.people:
             if agent.labour == FORMAL:
                 persons[agent.employer] += agent.weight
-        total = persons.sum()
-        share = persons / total if total > 0 else np.full(len(persons), 1.0 / len(persons))
-        self.mean_trust_accredited = float(share @ self.trust_accredited)
-        self.mean_trust_other = float(share @ self.trust_other)
+        return persons
 
     def _sponsor(self, q: int) -> None:
         for agent in self.people:
@@ -195,13 +149,13 @@ class ReferenceModel(mesa.Model):
     # ------------------------------------------------------------------ 5 choice
     def _choice(self, q: int) -> None:
         """Choice and rationing (``_enrol_chosen``), and the quarter's hazard of a first enrolment."""
-        self.offer_demand_persons[:] = 0.0
-        self.offer_enrolled_persons[:] = 0.0
+        self.state.offer_demand_persons[:] = 0.0
+        self.state.offer_enrolled_persons[:] = 0.0
         # Those at risk of a first enrolment this quarter: all who never enrolled, and the aware among them.
         never = [a for a in self.people if not a.ever_enrolled]
         at_risk = {"aware": [a for a in never if a.aware], "all": never}
         self._enrol_chosen(q)
-        self.first_enrolment_hazard = {
+        self.state.first_enrolment_hazard = {
             key: (sum(a.weight for a in group if a.ever_enrolled) / total
                   if (total := sum(a.weight for a in group)) > 0 else float("nan"))
             for key, group in at_risk.items()}
@@ -210,7 +164,7 @@ class ReferenceModel(mesa.Model):
         """Idle learners choose; subsidies are rationed by budget and seats by capacity; the served enrol."""
         o = self.offers
         if not o.active.any():
-            self.seat_balance = rules.open_seat_account(self.seat_balance, self.effective_seats(), self.mean_weight)
+            self.state.seat_balance = rules.open_seat_account(self.state.seat_balance, self.effective_seats(), self.mean_weight)
             return
         online_pool = np.flatnonzero(o.active & (o.mode == ONLINE))
         self.offer_pools = {s: np.concatenate([online_pool, np.flatnonzero(o.active & (o.mode != ONLINE)
@@ -230,24 +184,24 @@ class ReferenceModel(mesa.Model):
             for agent in self.learner_set.select(lambda a: id(a) in lost):
                 agent.choose(q, allow_subsidy=False)
             choices = self.choices
-        capacity = rules.open_seat_account(self.seat_balance, self.effective_seats(), self.mean_weight)
-        self.seat_balance = capacity.copy()
+        capacity = rules.open_seat_account(self.state.seat_balance, self.effective_seats(), self.mean_weight)
+        self.state.seat_balance = capacity.copy()
         if not choices:
             return
         agents, offers, subsidies = zip(*choices)
         offers = np.array(offers)
         weight = np.array([a.weight for a in agents])
-        np.add.at(self.offer_demand_persons, offers, weight)
+        np.add.at(self.state.offer_demand_persons, offers, weight)
         priority = np.array([self.streams["seat_priority"].draw(a.row, q) for a in agents])
         seated = rules.ration_by_priority(offers, weight, priority, capacity, overshoot=True)
         for agent, k, subsidy, w, ok in zip(agents, offers, subsidies, weight, seated):
             if not ok:
                 continue
             agent.enrol(int(k), subsidy, q)
-            self.offer_enrolled_persons[k] += w
-            self.seat_balance[k] -= w
+            self.state.offer_enrolled_persons[k] += w
+            self.state.seat_balance[k] -= w
             if agent.sponsored_now:
-                self.levy_trainees_by_firm_size[agent.firm_size] += w
+                self.state.levy_trainees_by_firm_size[agent.firm_size] += w
             fee = o.fee_rm[k]
             self.policy.book("subsidy", q, subsidy * w)
             self.policy.levy_spend[q] += fee * w if agent.sponsored_now else 0.0
@@ -257,11 +211,11 @@ class ReferenceModel(mesa.Model):
     def tally(self, agent: LearnerAgent, k: int, completed: bool) -> None:
         """Count a finished enrolment (persons) by course type, accreditation and connectivity."""
         col, w = int(completed), agent.weight
-        self.course_outcomes[self.course_type(np.array([k]))[0], col] += w
+        self.state.course_outcomes[self.course_type(np.array([k]))[0], col] += w
         if not self.offers.free_self_paced[k]:
-            self.paid_outcomes_by_accreditation[int(self.offers.accredited[k]), col] += w
+            self.state.paid_outcomes_by_accreditation[int(self.offers.accredited[k]), col] += w
         if self.offers.mode[k] == ONLINE:
-            self.online_outcomes_by_tier[agent.enrolled_connectivity, col] += w
+            self.state.online_outcomes_by_tier[agent.enrolled_connectivity, col] += w
 
     # ------------------------------------------------------------------ outcomes
     @property
@@ -285,7 +239,7 @@ def run_reference(cfg, population=None):
     """Run the reference model for ``cfg``; returns a :class:`sim.run.RunRecord` (no time series)."""
     import pandas as pd
 
-    from sim.outcomes import summarise
+    from sim.model.outcomes import summarise
     from sim.run import RunRecord
 
     start = time.perf_counter()
@@ -298,7 +252,7 @@ def run_reference(cfg, population=None):
 
 
 def summary_view(model: ReferenceModel) -> "_Frozen":
-    """The model as ``sim.outcomes.summarise`` reads it, with the learner table gathered once."""
+    """The model as ``sim.model.outcomes.summarise`` reads it, with the learner table gathered once."""
     return _Frozen(model, model.learners)
 
 

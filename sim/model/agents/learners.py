@@ -2,8 +2,8 @@
 ``weight`` persons.
 
 National scale means millions of learners, so there is no Python object per learner: every
-attribute is a compact array and every rule in ``sim.rules`` is a function over arrays.
-Codes are explained in ``sim.domain``.
+attribute is a compact array and every rule in ``sim.model.rules`` is a function over arrays.
+Codes are explained in ``sim.model.domain``.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class Learners:
     """Struct of arrays, all of length ``n``.
 
     Population attributes: ``weight`` persons per agent; ``age`` years; ``female``;
-    ``state`` (``sim.domain.STATES``); ``rural``; ``household_income_rm`` gross household
+    ``state`` (``sim.model.domain.STATES``); ``rural``; ``household_income_rm`` gross household
     income, RM per month; ``income_group`` (B40/M40/T20 by the 2022 thresholds);
     ``income_rank`` weighted fractional rank of household income in (0, 1);
     ``education``; ``labour`` (formal / informal / unemployed / outside the labour force);

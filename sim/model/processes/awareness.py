@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import rules
+from sim.model import rules
 
 
 def run(model, q: int) -> None:
@@ -13,11 +13,11 @@ def run(model, q: int) -> None:
     beh = model.cfg.behaviour
     idx = np.flatnonzero(~L.aware)
     if len(idx) == 0:
-        L.aware[model.sponsored_now] = True
+        L.aware[model.state.sponsored_now] = True
         return
     u = model.streams["awareness"].uniform(idx, q)
     targeted = model.masks["awareness_target"][idx]
-    intensity = np.array([0.0, model.campaign_intensity])   # campaign intensity, untargeted / targeted
+    intensity = np.array([0.0, model.state.campaign_intensity])   # campaign intensity, untargeted / targeted
 
     def probability(campaign, share):
         return rules.awareness_probability(model.bass_p_quarter, model.bass_q_quarter,
@@ -34,4 +34,4 @@ def run(model, q: int) -> None:
         share = rules.peer_share(model.peers[idx[undecided]], L.ever_enrolled)
         became[undecided] = u[undecided] < probability(intensity[targeted[undecided].view(np.int8)], share)
     L.aware[idx[became]] = True
-    L.aware[model.sponsored_now] = True
+    L.aware[model.state.sponsored_now] = True

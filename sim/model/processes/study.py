@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import rules
-from sim.domain import FORMAL, INFORMAL, MOBILE_ONLY, ONLINE
+from sim.model import rules
+from sim.model.domain import FORMAL, INFORMAL, MOBILE_ONLY, ONLINE
 
 
 def run(model, q: int) -> np.ndarray:
     """Advance every enrolment by a quarter; returns the ids of this quarter's completers."""
     L, offers, beh = model.learners, model.offers, model.cfg.behaviour
     idx = np.flatnonzero(L.offer >= 0)
-    model.new_completers = np.zeros(0, dtype=np.int64)
-    model.new_qualification_holders = np.zeros(0, dtype=np.int64)
-    model.new_qualification_counts = np.zeros(0)
+    model.state.new_completers = np.zeros(0, dtype=np.int64)
+    model.state.new_qualification_holders = np.zeros(0, dtype=np.int64)
+    model.state.new_qualification_counts = np.zeros(0)
     if len(idx) == 0:
-        return model.new_completers
+        return model.state.new_completers
     k = L.offer[idx].astype(np.int64)
     online = offers.mode[k] == ONLINE
     working = (L.labour[idx] == FORMAL) | (L.labour[idx] == INFORMAL)
@@ -43,16 +43,16 @@ def run(model, q: int) -> np.ndarray:
     L.credits[done] += offers.credits[kd]
     accredited = offers.accredited[kd]
     L.accredited_credentials[done] = np.minimum(L.accredited_credentials[done] + accredited, 127)
-    stackable = accredited & (offers.stackable_draw[kd] < model.stackable_share)
+    stackable = accredited & (offers.stackable_draw[kd] < model.state.stackable_share)
     L.stackable_credits[done] += np.where(stackable, offers.credits[kd], 0.0).astype(np.float32)
-    per_qualification = model.cfg.policy.recognition.credits_per_qualification
+    per_qualification = model.policy.lever("recognition").credits_per_qualification
     before = L.qualifications[done].copy()
     L.qualifications[done] = np.floor(L.stackable_credits[done] / per_qualification).astype(L.qualifications.dtype)
     awarded = L.qualifications[done] > before
-    model.new_qualification_holders = done[awarded]
-    model.new_qualification_counts = (L.qualifications[done] - before)[awarded].astype(np.float64)
-    model.new_completers = done
-    model.new_completer_offers = kd
+    model.state.new_qualification_holders = done[awarded]
+    model.state.new_qualification_counts = (L.qualifications[done] - before)[awarded].astype(np.float64)
+    model.state.new_completers = done
+    model.state.new_completer_offers = kd
     return done
 
 
@@ -65,9 +65,9 @@ def _tally(model, who: np.ndarray, k: np.ndarray, completed: bool) -> None:
     w = L.weight[who].astype(np.float64)
     col = 1 if completed else 0
     course = model.course_type(k)
-    np.add.at(model.course_outcomes, (course, col), w)
+    np.add.at(model.state.course_outcomes, (course, col), w)
     paid = ~offers.free_self_paced[k]
-    np.add.at(model.paid_outcomes_by_accreditation, (offers.accredited[k][paid].astype(np.int64), col), w[paid])
+    np.add.at(model.state.paid_outcomes_by_accreditation, (offers.accredited[k][paid].astype(np.int64), col), w[paid])
     online = offers.mode[k] == ONLINE
     tier = L.enrolled_connectivity[who[online]].astype(np.int64)
-    np.add.at(model.online_outcomes_by_tier, (tier, np.full(len(tier), col)), w[online])
+    np.add.at(model.state.online_outcomes_by_tier, (tier, np.full(len(tier), col)), w[online])

@@ -19,7 +19,7 @@ from sim.explorer import figures, readout
 from sim.explorer.export import export_file_name, export_yaml
 from sim.explorer.levers import POPULATION_SIZES, Levers, baseline_config, preset_levers, run_config
 from sim.explorer.twin import TwinRun
-from sim.targeting import GROUPS
+from sim.model.targeting import GROUPS
 
 # Initial population size and seed; ``mcsim explore n_agents=... seed=...`` sets them.
 INITIAL = Levers(n_agents=int(os.environ.get("MCSIM_EXPLORE_N_AGENTS", Levers.n_agents)),

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.domain import FIXED_BROADBAND, MOBILE_ONLY, NO_CONNECTION
-from sim.rules import ration_by_priority
+from sim.model.domain import FIXED_BROADBAND, MOBILE_ONLY, NO_CONNECTION
+from sim.model.rules import ration_by_priority
 
 UPGRADE_RATE = {  # (from tier) -> (urban, rural) per quarter, status quo
     NO_CONNECTION: (0.038, 0.038),
@@ -29,13 +29,13 @@ def run(model, q: int) -> None:
     _skills_courses(model, q)
     _access_centres(model, q)
     _awareness_campaign(model, q)
-    _employer_campaign(model, q)
-    _readiness_grants(model, q)
+    employer_campaign(model, q)
+    readiness_grants(model, q)
 
 
 def _rollout(model, q: int) -> None:
     L, policy = model.learners, model.policy
-    lever = model.cfg.policy.connectivity
+    lever = model.policy.lever("connectivity")
     active = policy.active("connectivity", q)
     speed_rural = lever.rollout_speedup_rural if active else 1.0
     speed_urban = lever.rollout_speedup_urban if active else 1.0
@@ -62,7 +62,7 @@ def _rollout(model, q: int) -> None:
 
 def _device_grants(model, q: int) -> None:
     L, policy = model.learners, model.policy
-    lever = model.cfg.policy.connectivity
+    lever = model.policy.lever("connectivity")
     budget = policy.available("connectivity.devices", q)
     if budget <= 0 or lever.device_grant_rm <= 0:
         return
@@ -78,7 +78,7 @@ def _device_grants(model, q: int) -> None:
 
 def _skills_courses(model, q: int) -> None:
     L, policy = model.learners, model.policy
-    lever = model.cfg.policy.connectivity
+    lever = model.policy.lever("connectivity")
     budget = policy.available("connectivity.skills", q)
     if budget <= 0 or lever.skills_course_rm <= 0:
         return
@@ -97,8 +97,8 @@ def _access_centres(model, q: int) -> None:
     """Community access centres serve rural learners without a computer or a connection;
     who is covered is fixed per learner (a keyed draw), coverage = capacity / need."""
     L, policy = model.learners, model.policy
-    lever = model.cfg.policy.connectivity
-    model.community_access[:] = False
+    lever = model.policy.lever("connectivity")
+    model.state.community_access[:] = False
     if not policy.active("connectivity", q) or lever.access_centres <= 0:
         return
     need = L.rural & ((L.connectivity == NO_CONNECTION) | ~L.computer)
@@ -108,37 +108,37 @@ def _access_centres(model, q: int) -> None:
     coverage = min(1.0, lever.access_centres * lever.persons_per_centre / need_persons)
     idx = np.flatnonzero(need)
     covered = model.streams["centres"].uniform(idx, 0) < coverage
-    model.community_access[idx[covered]] = True
+    model.state.community_access[idx[covered]] = True
     policy.book("connectivity.centres", q, lever.access_centres * lever.centre_cost_rm_per_year / 4.0)
 
 
 def _awareness_campaign(model, q: int) -> None:
     policy = model.policy
-    lever = model.cfg.policy.awareness
-    model.campaign_intensity = 0.0
+    lever = model.policy.lever("awareness")
+    model.state.campaign_intensity = 0.0
     if not policy.active("awareness", q) or lever.intensity <= 0:
         return
     reached = model.masks["awareness_target"] & ~model.learners.aware
     needed = lever.intensity * lever.cost_rm_per_person_reached * float(model.learners.weight[reached].sum())
     available = policy.available("awareness", q)
     scale = 1.0 if needed <= available else available / needed
-    model.campaign_intensity = lever.intensity * scale
+    model.state.campaign_intensity = lever.intensity * scale
     policy.book("awareness", q, needed * scale)
 
 
-def _employer_campaign(model, q: int) -> None:
+def employer_campaign(model, q: int) -> None:
     """Employer campaigns make employers look harder at accredited credentials: their holders'
     observed productivity counts more (attention), and a little prior weight is added at the
     accredited prior mean. Real evidence then confirms or erodes trust: a campaign for
     credentials that certify little speeds up the loss of trust."""
     policy = model.policy
-    lever = model.cfg.policy.recognition
-    model.evidence_attention = 1.0
+    lever = model.policy.lever("recognition")
+    model.state.evidence_attention = 1.0
     budget = policy.available("recognition.employer_campaign", q)
     if budget <= 0:
         return
     spend = min(budget, lever.employer_campaign_annual_budget_rm / 4.0)
-    model.evidence_attention = 1.0 + lever.campaign_attention_per_rm_million * spend / 1e6
+    model.state.evidence_attention = 1.0 + lever.campaign_attention_per_rm_million * spend / 1e6
     k = lever.campaign_pseudo_observations_per_rm_million * spend / 1e6
     m0 = model.cfg.market.trust_prior_mean_accredited
     for employer in model.employers:
@@ -147,10 +147,10 @@ def _employer_campaign(model, q: int) -> None:
     policy.book("recognition.employer_campaign", q, spend)
 
 
-def _readiness_grants(model, q: int) -> None:
+def readiness_grants(model, q: int) -> None:
     """Grants go to the least-ready active providers first, one grant each per quarter."""
     policy = model.policy
-    lever = model.cfg.policy.readiness
+    lever = model.policy.lever("readiness")
     budget = policy.available("readiness", q)
     if budget < lever.grant_rm:
         return

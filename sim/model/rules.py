@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.domain import BLENDED, FORMAL, IN_PERSON, INFORMAL, OUTSIDE
+from sim.model.domain import BLENDED, FORMAL, IN_PERSON, INFORMAL, OUTSIDE
 
 # --------------------------------------------------------------------------- awareness
 
@@ -98,7 +98,7 @@ WORK_HOURS_PER_MONTH = 173.0
 
 
 def working_and_reference_wage(labour, wage_rm, potential_wage_rm):
-    """From labour status codes (``sim.domain.LABOUR``): whether each person works (formal or
+    """From labour status codes (``sim.model.domain.LABOUR``): whether each person works (formal or
     informal), and :func:`reference_wage`."""
     labour = np.asarray(labour)
     working = (labour == FORMAL) | (labour == INFORMAL)

@@ -1,6 +1,6 @@
 """The model's categorical vocabulary: every coded attribute's labels, in code order.
 
-Learner attributes are stored as small integer codes (see ``sim.agents.learners``); these
+Learner attributes are stored as small integer codes (see ``sim.model.agents.learners``); these
 tuples give the label of each code, so ``EDUCATION[learners.education[i]]`` is a name.
 """
 

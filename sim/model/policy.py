@@ -33,6 +33,11 @@ POTS = {
 }
 
 
+# targeting mask -> (lever, config key of its groups)
+TARGETS = {"subsidy_target": ("subsidy", "targeting"), "device_target": ("connectivity", "device_targeting"),
+           "skills_target": ("connectivity", "skills_targeting"), "awareness_target": ("awareness", "targeting")}
+
+
 class OverspendError(ValueError):
     """A booking larger than what its pot has left: a caller did not ration within ``available``."""
 
@@ -46,6 +51,15 @@ class Policy:
         self.spend = {pot: np.zeros(quarters) for pot in POTS}   # RM per quarter
         self.levy_spend = np.zeros(quarters)                     # HRD Corp levy, RM per quarter
         self.out_of_pocket = np.zeros(quarters)                  # learners' own fees, RM
+
+    # ------------------------------------------------------------------ settings
+    def lever(self, name: str):
+        """A lever's settings (read-only view): processes read levers here, never from the config."""
+        return self.cfg[name]
+
+    def targeting(self) -> dict[str, tuple]:
+        """Who each targeted lever reaches: mask name -> groups (empty = everybody)."""
+        return {name: tuple(self.cfg[lever][key]) for name, (lever, key) in TARGETS.items()}
 
     # ------------------------------------------------------------------ schedule
     def active(self, lever: str, quarter: int) -> bool:

@@ -1,6 +1,6 @@
 """Synthetic population of Malaysian citizens aged 18-64, built in bulk with numpy.
 
-``build_learners`` draws every attribute of :data:`sim.agents.learners.POPULATION_FIELDS`
+``build_learners`` draws every attribute of :data:`sim.model.agents.learners.POPULATION_FIELDS`
 from :class:`sim.data.PopulationData` in a fixed order of vectorised steps:
 
 1. state, urban/rural (by state), age band and age (years), sex;
@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
-from sim.agents.learners import POPULATION_FIELDS, Learners
+from sim.model.agents.learners import POPULATION_FIELDS, Learners
 from sim.data import PopulationData
-from sim.domain import (
+from sim.model.domain import (
     AGE_BAND_EDGES, AGE_BANDS, B40, EDUCATION, FORMAL, INCOME_GROUPS, INFORMAL,
     OUTSIDE, STATES, T20, UNEMPLOYED, employer_index,
 )

@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim import metrics
-from sim.domain import (AGE_BANDS, CONNECTIVITY, COURSE_TYPES, EDUCATION, FIRM_SIZES, FORMAL, INCOME_GROUPS, INFORMAL, LABOUR,
+from sim.model.domain import (AGE_BANDS, CONNECTIVITY, COURSE_TYPES, EDUCATION, FIRM_SIZES, FORMAL, INCOME_GROUPS, INFORMAL, LABOUR,
                         LOCATIONS, SEXES, STATES, age_band)
-from sim.policy import LEVER_NAMES
+from sim.model.policy import LEVER_NAMES
 
 T20, B40 = 2, 0
 
@@ -98,7 +98,7 @@ def quarter_record(model, q: int) -> dict:
     sex = count.rates(ever, masks["sex"])
     spend = model.policy.spend_by_lever()
     conn = np.array([count.persons(L.connectivity == tier) for tier in range(len(CONNECTIVITY))]) / total
-    completers = L.weight[model.new_completers].sum(dtype=np.float64)
+    completers = L.weight[model.state.new_completers].sum(dtype=np.float64)
     return {
         "uptake_rate": {"all": float(count.persons(ever) / total),
                         **dict(zip(INCOME_GROUPS, income.tolist())),
@@ -111,9 +111,9 @@ def quarter_record(model, q: int) -> dict:
         "completions_persons": {"all": float(completers)},
         "credential_holders_rate": {"all": float(count.persons(L.credentials > 0) / total)},
         "subsidised_rate": {"all": float(count.persons(L.ever_subsidised) / total)},
-        "employer_trust": {"accredited": model.mean_trust_accredited, "other": model.mean_trust_other},
+        "employer_trust": {"accredited": model.state.mean_trust_accredited, "other": model.state.mean_trust_other},
         "aware_rate": {"all": float(count.persons(L.aware) / total)},
-        "first_enrolment_hazard": dict(model.first_enrolment_hazard),
+        "first_enrolment_hazard": dict(model.state.first_enrolment_hazard),
         "accredited_offer_share": {"all": accredited_offer_share(model.offers)},
         "public_spend_rm": {lever: float(spend[lever][q]) for lever in LEVER_NAMES},
         "levy_spend_rm": {"all": float(model.policy.levy_spend[q])},
@@ -210,9 +210,9 @@ def summarise(model) -> dict:
     rank = L.income_rank.astype(np.float64)
     out.update({
         "online_completion_by_connectivity": {
-            k: v for k, v in _completion_rates(model.online_outcomes_by_tier, CONNECTIVITY).items() if k != "none"},
-        "completion_by_course_type": _completion_rates(model.course_outcomes, COURSE_TYPES),
-        "completion_paid_by_accreditation": _completion_rates(model.paid_outcomes_by_accreditation,
+            k: v for k, v in _completion_rates(model.state.online_outcomes_by_tier, CONNECTIVITY).items() if k != "none"},
+        "completion_by_course_type": _completion_rates(model.state.course_outcomes, COURSE_TYPES),
+        "completion_paid_by_accreditation": _completion_rates(model.state.paid_outcomes_by_accreditation,
                                                               ("not_accredited", "accredited")),
         "rate_ratio_b40_t20": metrics.rate_ratio(by_income["B40"], by_income["T20"]),
         "rate_ratio_rural_urban": metrics.rate_ratio(by_location["rural"], by_location["urban"]),
@@ -233,7 +233,7 @@ def summarise(model) -> dict:
         "public_spend_by_lever_rm": {lever: float(arr.sum()) for lever, arr in spend.items()},
         "public_spend_by_lever_attributable_rm": {lever: float(arr.sum()) for lever, arr in attributable.items()},
         "levy_spend_rm": float(model.policy.levy_spend.sum()),
-        "levy_trainee_share_by_firm_size": _shares(model.levy_trainees_by_firm_size, FIRM_SIZES),
+        "levy_trainee_share_by_firm_size": _shares(model.state.levy_trainees_by_firm_size, FIRM_SIZES),
         "formal_employment_share_by_firm_size": _shares(
             np.bincount(L.firm_size[L.labour == FORMAL], weights=w[L.labour == FORMAL], minlength=len(FIRM_SIZES)),
             FIRM_SIZES),
@@ -251,10 +251,10 @@ def summarise(model) -> dict:
     wage_gain = L.wage_gain_rm.astype(np.float64)
     out.update({
         "accredited_offer_share": accredited_offer_share(model.offers),
-        "accreditation_failures": float(model.accreditation_failures),
-        "employer_trust_mean": 0.5 * (model.mean_trust_accredited + model.mean_trust_other),
-        "employer_trust_accredited": model.mean_trust_accredited,
-        "employer_trust_other": model.mean_trust_other,
+        "accreditation_failures": float(model.state.accreditation_failures),
+        "employer_trust_mean": 0.5 * (model.state.mean_trust_accredited + model.state.mean_trust_other),
+        "employer_trust_accredited": model.state.mean_trust_accredited,
+        "employer_trust_other": model.state.mean_trust_other,
         "employment_rate": metrics.weighted_mean(employed, w),
         "formal_employment_rate": metrics.weighted_mean((L.labour == FORMAL).astype(np.float64), w),
         "mean_monthly_wage_gain_rm": (metrics.weighted_mean(wage_gain, w, gain_holders)

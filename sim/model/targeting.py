@@ -8,11 +8,11 @@ Dimensions and their group names:
 
 - income: ``B40``, ``M40``, ``T20``; location: ``urban``, ``rural``;
 - labour: ``formal``, ``informal``, ``unemployed``, ``outside``; sex: ``female``, ``male``;
-- state: the 13 states and 3 federal territories of ``sim.domain.STATES`` in snake_case
+- state: the 13 states and 3 federal territories of ``sim.model.domain.STATES`` in snake_case
   (lower case, spaces as underscores), so names are safe on the command line and in file
   names: ``johor`` ... ``negeri_sembilan`` ... ``kuala_lumpur``, ``labuan``, ``putrajaya``;
-- education: ``sim.domain.EDUCATION`` (``primary``, ``spm``, ``diploma``, ``degree``);
-- age: ``sim.domain.AGE_BANDS`` as ``age_18_29``, ``age_30_39``, ``age_40_49``, ``age_50_64``.
+- education: ``sim.model.domain.EDUCATION`` (``primary``, ``spm``, ``diploma``, ``degree``);
+- age: ``sim.model.domain.AGE_BANDS`` as ``age_18_29``, ``age_30_39``, ``age_40_49``, ``age_50_64``.
 
 Age is the only dimension that changes as a person lives on (labour status is read once, at
 the start, like the other attributes): masks that use it are refreshed when a person enters a
@@ -25,7 +25,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from sim.domain import AGE_BANDS, EDUCATION, FORMAL, INFORMAL, OUTSIDE, STATES, UNEMPLOYED, age_band
+from sim.model.domain import AGE_BANDS, EDUCATION, FORMAL, INFORMAL, OUTSIDE, STATES, UNEMPLOYED, age_band
 
 AGE_DIMENSION = "age"
 

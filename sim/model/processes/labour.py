@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import rules
-from sim.domain import FORMAL, INFORMAL, UNEMPLOYED
-from sim.population import sample_employer
+from sim.model import rules
+from sim.model.domain import FORMAL, INFORMAL, UNEMPLOYED
+from sim.model.population import sample_employer
 
 INFORMAL_WAGE_FACTOR = 0.75  # informal earnings relative to formal (assumption, 0.6-0.9)
 
@@ -28,10 +28,10 @@ def _recognise_and_observe(model, q: int) -> None:
     L, offers, market = model.learners, model.offers, model.cfg.market
     beh = model.cfg.behaviour
     _award_qualifications(model)
-    who = model.new_completers
+    who = model.state.new_completers
     if len(who) == 0:
         return
-    k = model.new_completer_offers
+    k = model.state.new_completer_offers
     accredited = offers.accredited[k]
     trust = model.learner_trust(who, accredited)
     recognised = model.streams["recognition"].uniform(who, q) < trust
@@ -47,7 +47,7 @@ def _recognise_and_observe(model, q: int) -> None:
                     + market.productivity_noise_sd * model.streams["productivity"].normal(who, q))
     success = productivity > market.productivity_benchmark
     evidence = L.weight[who].astype(np.float64) / market.evidence_persons_per_observation
-    evidence = np.where(accredited, evidence * model.evidence_attention, evidence)
+    evidence = np.where(accredited, evidence * model.state.evidence_attention, evidence)
     employer = model.observing_employer(who)
     column = np.where(accredited, 0, 2) + np.where(success, 0, 1)
     pending = np.zeros((len(model.employers), 4))
@@ -59,7 +59,7 @@ def _recognise_and_observe(model, q: int) -> None:
 def _award_qualifications(model) -> None:
     """An MQF award completed by stacking carries a qualification's wage return (recognised
     for certain: it is a qualification on the MQF)."""
-    who, awards = model.new_qualification_holders, model.new_qualification_counts
+    who, awards = model.state.new_qualification_holders, model.state.new_qualification_counts
     if len(who):
         gain = model.cfg.behaviour.qualification_wage_gain * awards * _reference_wage(model.learners, who)
         _add_wage_gain(model, who, gain)

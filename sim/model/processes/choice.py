@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import rules
-from sim.domain import B40, ONLINE
-from sim.rng import to_gumbel
+from sim.model import rules
+from sim.model.domain import B40, ONLINE
+from sim.model.rng import to_gumbel
 
 CHUNK = 1 << 16            # learners per block, bounds the (learners x offers) temporaries
 SCREEN_MARGIN = 1e-6       # utility units; covers rounding in the screen's bound
@@ -18,8 +18,8 @@ SCREEN_MARGIN = 1e-6       # utility units; covers rounding in the screen's boun
 def run(model, q: int) -> None:
     L = model.learners
     offers = model.offers
-    model.offer_demand_persons[:] = 0.0
-    model.offer_enrolled_persons[:] = 0.0
+    model.state.offer_demand_persons[:] = 0.0
+    model.state.offer_enrolled_persons[:] = 0.0
     # Knowing is not intending: every idle learner may choose; not knowing micro-credentials
     # only adds a search cost (rules.learner_taste).
     candidates = np.flatnonzero(L.offer < 0)
@@ -27,10 +27,10 @@ def run(model, q: int) -> None:
     at_risk = {"aware": L.aware & never, "all": never}
     at_risk_persons = {k: model.person_counter.persons(m) for k, m in at_risk.items()}
     if len(candidates) == 0 or not offers.active.any():
-        model.seat_inflow = model.effective_seats()
-        model.seat_capacity = rules.open_seat_account(model.seat_balance, model.seat_inflow,
+        model.state.seat_inflow = model.effective_seats()
+        model.state.seat_capacity = rules.open_seat_account(model.state.seat_balance, model.state.seat_inflow,
                                                       model.learners.mean_weight)
-        model.seat_balance = model.seat_capacity.copy()
+        model.state.seat_balance = model.state.seat_capacity.copy()
         _record_hazard(model, at_risk, at_risk_persons)
         return
     part = _learner_part(model, candidates)      # once: the screen and the choice share it
@@ -65,14 +65,14 @@ def run(model, q: int) -> None:
 
     # Seats: each offer's new places this quarter (persons), random priority.
     weight = L.weight[who].astype(np.float64)
-    np.add.at(model.offer_demand_persons, offer_k, weight)
+    np.add.at(model.state.offer_demand_persons, offer_k, weight)
     priority = model.streams["seat_priority"].uniform(who, q)
-    model.seat_inflow = model.effective_seats()
-    model.seat_capacity = rules.open_seat_account(model.seat_balance, model.seat_inflow, model.learners.mean_weight)
-    seated = rules.ration_by_priority(offer_k, weight, priority, model.seat_capacity, overshoot=True)
+    model.state.seat_inflow = model.effective_seats()
+    model.state.seat_capacity = rules.open_seat_account(model.state.seat_balance, model.state.seat_inflow, model.learners.mean_weight)
+    seated = rules.ration_by_priority(offer_k, weight, priority, model.state.seat_capacity, overshoot=True)
     who, offer_k, subsidy, weight = who[seated], offer_k[seated], subsidy[seated], weight[seated]
-    np.add.at(model.offer_enrolled_persons, offer_k, weight)
-    model.seat_balance = model.seat_capacity - model.offer_enrolled_persons
+    np.add.at(model.state.offer_enrolled_persons, offer_k, weight)
+    model.state.seat_balance = model.state.seat_capacity - model.state.offer_enrolled_persons
     _enrol(model, who, offer_k, subsidy, weight, q)
     _record_hazard(model, at_risk, at_risk_persons)
 
@@ -81,7 +81,7 @@ def _record_hazard(model, at_risk: dict, at_risk_persons: dict) -> None:
     """Quarterly hazard of a first enrolment: share of those who had never enrolled at the
     start of the quarter (all, and the aware among them) who enrolled for the first time."""
     L = model.learners
-    model.first_enrolment_hazard = {
+    model.state.first_enrolment_hazard = {
         k: (model.person_counter.persons(mask & L.ever_enrolled) / at_risk_persons[k]
             if at_risk_persons[k] > 0 else float("nan"))
         for k, mask in at_risk.items()}
@@ -97,7 +97,7 @@ def _learner_part(model, ids: np.ndarray) -> dict:
                                 beh.propensity_sd * L.learning_propensity[ids].astype(np.float64),
                                 L.age[ids], L.completions[ids] > 0, L.aware[ids])
     liquidity = np.where(L.income_group[ids] == B40, beh.liquidity_share_b40, beh.liquidity_share_other)
-    return {"taste": taste + beh.sponsor_push * model.sponsored_now[ids], "working": working,
+    return {"taste": taste + beh.sponsor_push * model.state.sponsored_now[ids], "working": working,
             "ref_wage": ref_wage, "pv_months": rules.learner_present_value(model.pv_table, L.age[ids]),
             "income": L.household_income_rm[ids].astype(np.float64), "liquidity": liquidity,
             "money_scale": rules.money_scale(L.household_income_rm[ids], beh.money_income_elasticity)}
@@ -136,7 +136,7 @@ def _may_enrol(model, ids: np.ndarray, part: dict, q: int) -> np.ndarray:
     best_stack = float(offers.credits[active & offers.accredited].max(initial=0.0))
     benefit = (rules.credential_benefit(beh, part["pv_months"], best_gain, part["ref_wage"], 1.0, 1.0)
                + rules.stacking_benefit(beh, part["pv_months"], best_stack,
-                                        model.cfg.policy.recognition.credits_per_qualification,
+                                        model.policy.lever("recognition").credits_per_qualification,
                                         part["ref_wage"], 1.0))
     bound = (part["taste"] + beh.money_weight * benefit / part["money_scale"] + max(0.0, beh.gamma_peer))
     return headroom <= bound + SCREEN_MARGIN
@@ -179,10 +179,10 @@ def _choose(model, ids: np.ndarray, part: dict, sampled: np.ndarray, q: int, all
     fee = offers.fee_rm[k_idx]
     online = offers.mode[k_idx] == ONLINE
     accredited = offers.accredited[k_idx]
-    sponsored = model.sponsored_now[ids][:, None]
+    sponsored = model.state.sponsored_now[ids][:, None]
     subsidy = np.zeros_like(fee)
     if allow_subsidy and model.policy.active("subsidy", q):
-        lever = model.policy.cfg.subsidy
+        lever = model.policy.lever("subsidy")
         eligible = model.masks["subsidy_target"][ids][:, None] & ~sponsored
         if lever.accredited_only:
             eligible = eligible & accredited
@@ -194,7 +194,7 @@ def _choose(model, ids: np.ndarray, part: dict, sampled: np.ndarray, q: int, all
     pv_months = part["pv_months"][:, None]
     mobile_only = (L.connectivity[ids] == 1)[:, None]
     skill = L.digital_skill[ids].astype(np.float64)[:, None]
-    community = model.community_access[ids]
+    community = model.state.community_access[ids]
     access = rules.digital_access(L.connectivity[ids], L.computer[ids], L.digital_skill[ids], community)[:, None]
     can_go_online = ((L.connectivity[ids] > 0) | community)[:, None]
     feasible = valid & (~online | can_go_online)
@@ -204,9 +204,9 @@ def _choose(model, ids: np.ndarray, part: dict, sampled: np.ndarray, q: int, all
     p_complete = rules.expected_completion(h1, beh.dropout_later_factor, offers.duration_q[k_idx])
     recognition = model.learner_trust(ids, accredited)
     credits = offers.credits[k_idx]
-    stackable = accredited & (offers.stackable_draw[k_idx] < model.stackable_share)
+    stackable = accredited & (offers.stackable_draw[k_idx] < model.state.stackable_share)
     benefit = rules.course_benefit(beh, pv_months, offers.wage_gain[k_idx], ref_wage, p_complete, recognition,
-                                   stackable, credits, model.policy.cfg.recognition.credits_per_qualification)
+                                   stackable, credits, model.policy.lever("recognition").credits_per_qualification)
     time_cost = rules.study_time_cost(beh, credits, ref_wage, working)
     travel = rules.travel_burden(L.rural[ids][:, None], offers.mode[k_idx])
     utility = rules.offer_utility(
@@ -241,12 +241,12 @@ def _enrol(model, who, offer_k, subsidy, weight, q: int) -> None:
     L.current_subsidy_rm[who] = subsidy
     L.subsidy_rm[who] += subsidy.astype(np.float32)
     L.ever_subsidised[who] |= subsidy > 0
-    sponsored = model.sponsored_now[who]
+    sponsored = model.state.sponsored_now[who]
     L.sponsored[who] = sponsored
     L.enrolled_connectivity[who] = L.connectivity[who]
     fee = offers.fee_rm[offer_k]
-    model.levy_trainees_by_firm_size += np.bincount(L.firm_size[who[sponsored]], weights=weight[sponsored],
-                                                    minlength=len(model.levy_trainees_by_firm_size))
+    model.state.levy_trainees_by_firm_size += np.bincount(L.firm_size[who[sponsored]], weights=weight[sponsored],
+                                                    minlength=len(model.state.levy_trainees_by_firm_size))
     policy.book("subsidy", q, float(np.sum(subsidy * weight)))
     policy.levy_spend[q] += float(np.sum(np.where(sponsored, fee, 0.0) * weight))
     policy.out_of_pocket[q] += float(np.sum(np.where(sponsored, 0.0, fee - subsidy) * weight))

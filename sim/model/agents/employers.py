@@ -11,8 +11,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import rules
-from sim.domain import N_EMPLOYER_CELLS, employer_cell
+from sim.model import rules
+from sim.model.domain import N_EMPLOYER_CELLS, employer_cell
 
 
 class Employer(mesa.Agent):
@@ -54,7 +54,7 @@ class Employer(mesa.Agent):
 
 
 def build_employers(model) -> list[Employer]:
-    """One employer per cell, indexed as ``sim.domain.employer_index``."""
+    """One employer per cell, indexed as ``sim.model.domain.employer_index``."""
     market = model.cfg.market
     w = market.trust_prior_weight
     prior_acc = (w * market.trust_prior_mean_accredited, w * (1 - market.trust_prior_mean_accredited))

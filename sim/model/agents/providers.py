@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim.domain import BLENDED, IN_PERSON, ONLINE, PROVIDER_TYPES
+from sim.model.domain import BLENDED, IN_PERSON, ONLINE, PROVIDER_TYPES
 
 # type -> profile. fee_rm: fee range per micro-credential (RM); value_added: productivity
 # added (sd of ability); accredited: probability of MQA accreditation at start; readiness:
@@ -101,7 +101,7 @@ class Provider(mesa.Agent):
         market = model.cfg.market
         if len(rows) == 0:
             return
-        demand = model.offer_demand_persons[rows]
+        demand = model.state.offer_demand_persons[rows]
         if self.expected_demand is None:
             self.expected_demand = demand.copy()
         else:
@@ -143,14 +143,14 @@ class Provider(mesa.Agent):
         model = self.model
         market = model.cfg.market
         offers = model.offers
-        trust_gap = max(0.0, model.mean_trust_accredited - model.mean_trust_other)
+        trust_gap = max(0.0, model.state.mean_trust_accredited - model.state.mean_trust_other)
         subsidy_pull = model.policy.accredited_subsidy_rate(model.quarter)
         uplift = trust_gap + subsidy_pull
         yearly_extra = 4 * float(np.sum(self.expected_demand * offers.fee_rm[rows])) * uplift
         cost = market.accreditation_cost_rm - model.policy.accreditation_incentive_rm(model.quarter)
         if yearly_extra > cost:
             self.accreditation_due = model.quarter + market.accreditation_lag_quarters
-            model.accreditation_applications += 1
+            model.state.accreditation_applications += 1
 
     def _become_accredited(self) -> None:
         """MQA's review ends: the provider's paid offers are accredited when their value added
@@ -160,7 +160,7 @@ class Provider(mesa.Agent):
         self.accreditation_due = None
         if self.value_added < model.cfg.market.accreditation_standard:
             self.accreditation_failed = True
-            model.accreditation_failures += 1
+            model.state.accreditation_failures += 1
             return
         rows = self.offer_rows[~offers.accredited[self.offer_rows] & ~offers.free_self_paced[self.offer_rows]]
         if len(rows):

@@ -33,11 +33,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.agents.learners import POPULATION_FIELDS, STATE_FIELDS, Learners
-from sim.domain import AGE_BAND_EDGES, EDUCATION, FORMAL, INFORMAL, OUTSIDE, UNEMPLOYED
-from sim.outcomes import departed_record
-from sim.processes.labour import take_job
-from sim.targeting import refresh, target_mask
+from sim.model.agents.learners import POPULATION_FIELDS, STATE_FIELDS, Learners
+from sim.model.domain import AGE_BAND_EDGES, EDUCATION, FORMAL, INFORMAL, OUTSIDE, UNEMPLOYED
+from sim.model.outcomes import departed_record
+from sim.model.processes.labour import take_job
+from sim.model.targeting import refresh, target_mask
 
 ENTRY_AGE, EXIT_AGE = 18, 65      # years: the model covers persons aged 18-64
 DONOR_MAX_AGE = 19                # donors: initial persons aged ENTRY_AGE..DONOR_MAX_AGE
@@ -155,7 +155,7 @@ def _enter(model, rows: np.ndarray, q: int) -> None:
     L.aware[rows] = draws_aware(stream, rows, q, model.cfg.behaviour.initial_awareness)
     L.initially_employed[rows] = L.labour[rows] <= INFORMAL    # entrants count from entry
     model.initial_labour[rows] = L.labour[rows]
-    model.community_access[rows] = False
-    model.sponsored_now[rows] = False
+    model.state.community_access[rows] = False
+    model.state.sponsored_now[rows] = False
     for name, mask in model.masks.items():
         mask[rows] = pool.masks[name][donor]
