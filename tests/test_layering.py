@@ -18,7 +18,7 @@ SIM = ROOT / "sim"
 LAYERS = [
     {"sim", "sim.paths", "sim.inputs", "sim.metrics"},          # vocabulary-free helpers
     {"sim.data", "sim.model"},                                  # the data files and the model
-    {"sim.config", "sim.run", "sim.reference", "sim.store", "sim.output_folder"},  # one run
+    {"sim.config", "sim.run", "sim.reference", "sim.store", "sim.output_folder", "sim.benchmark"},  # one run
     {"sim.experiment", "sim.analysis", "sim.validation"},       # many runs and their analysis
     {"sim.report", "sim.explorer"},                             # what people read and click
     {"sim.commands"},                                           # the mcsim commands
