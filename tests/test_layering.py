@@ -16,7 +16,7 @@ SIM = ROOT / "sim"
 
 # Lowest first; a module may import its own layer and the layers below it.
 LAYERS = [
-    {"sim", "sim.paths", "sim.inputs", "sim.metrics"},          # vocabulary-free helpers
+    {"sim", "sim.paths", "sim.inputs", "sim.metrics", "sim.palette"},  # vocabulary-free helpers
     {"sim.data", "sim.model"},                                  # the data files and the model
     {"sim.config", "sim.run", "sim.reference", "sim.store", "sim.output_folder", "sim.benchmark"},  # one run
     {"sim.experiment", "sim.analysis", "sim.validation"},       # many runs and their analysis

@@ -13,8 +13,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-# Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+from sim.palette import SERIES_COLOURS  # noqa: E402
+
+OKABE_ITO = SERIES_COLOURS     # sim.palette
 
 
 def save(fig, stem: Path) -> list[Path]:

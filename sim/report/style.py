@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 
-# Okabe & Ito (2008) palette; black first for the baseline.
-OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
+from sim.palette import SCENARIO_COLOURS
+
+OKABE_ITO = SCENARIO_COLOURS   # sim.palette: black first for the baseline
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 SCENARIO_LABELS = {

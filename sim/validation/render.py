@@ -13,9 +13,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from sim.palette import SERIES_COLOURS  # noqa: E402
 from sim.store import atomic_write_bytes  # noqa: E402
 
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+OKABE_ITO = SERIES_COLOURS     # sim.palette
 FIGURE_TITLES = {
     "gradients": "Participation: level, gradients and dynamics (baseline)",
     "completion": "Completion by course type",
