@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 from omegaconf import DictConfig
 
@@ -113,3 +114,22 @@ def hydra_app(command: str, config_name: str, task, args: list[str]) -> None:
     sys.argv = [f"mcsim {command}", *args]
     app = hydra.main(config_path=str(CONFIG_DIR), config_name=config_name, version_base=None)(task)
     app()
+
+
+def claim_output_folder(command: str, out_dir: str, args: list[str], results: Path, marker: str,
+                        overwrite: bool, what: str) -> list[str]:
+    """Check and lock a command's output folder before Hydra writes into it; returns the
+    arguments with the folder fixed (``${now:...}`` in the default resolved once, here).
+    A folder in the default place must stay inside ``results`` (names cannot leave it)."""
+    from sim.config.overrides_file import render_value
+    from sim.output_folder import FolderRefused, claim
+    from sim.paths import UnsafePath, inside
+
+    chosen = any(a.startswith("hydra.run.dir=") for a in hydra_dir_overrides(args))
+    try:
+        if not chosen:
+            inside(out_dir, results, f"the {what} folder")
+        claim(out_dir, marker, overwrite, what=what)
+    except (UnsafePath, FolderRefused) as exc:
+        fail(command, str(exc))
+    return [*[a for a in args if not a.startswith("hydra.run.dir=")], f"hydra.run.dir={render_value(out_dir)}"]

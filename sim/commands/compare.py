@@ -17,7 +17,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from sim.config.compose import available, compose, explain, policy_scenarios
-from sim.commands.common import fail, hydra_app, preflight
+from sim.commands.common import claim_output_folder, fail, hydra_app, preflight
 from sim.config import ConfigError, validate_config
 
 log = logging.getLogger("mcsim.compare")
@@ -180,22 +180,6 @@ RESULTS = Path("results") / "compare"  # where comparisons go unless hydra.run.d
 MARKER = "manifest.json"                # written last: its presence means the comparison is finished
 
 
-def claim_out_dir(out_dir: str, args: list[str], overwrite: bool) -> list[str]:
-    """Check and lock the output folder before Hydra writes into it; the arguments with the
-    folder fixed (``${now:...}`` resolved once, here)."""
-    from sim.config.overrides_file import render_value
-    from sim.output_folder import FolderRefused, claim
-    from sim.paths import UnsafePath, inside
-
-    try:
-        if not any(a.startswith("hydra.run.dir=") for a in args):
-            inside(out_dir, RESULTS, "the comparison folder")
-        claim(out_dir, MARKER, overwrite, what="comparison")
-    except (UnsafePath, FolderRefused) as exc:
-        fail("compare", str(exc))
-    return [*[a for a in args if not a.startswith("hydra.run.dir=")], f"hydra.run.dir={render_value(out_dir)}"]
-
-
 def main(args: list[str]) -> None:
     from sim.output_folder import FolderRefused, parse_overwrite, release_all
 
@@ -208,7 +192,8 @@ def main(args: list[str]) -> None:
             fail("compare", "--multirun is not supported: a comparison already runs every scenario and replicate")
         cfg, run_cfgs, shared = prepare(args)  # cfg holds Hydra's settings: hydra.run.dir as it will be
         _prepared.update(run_cfgs=run_cfgs, shared=shared)
-        args = claim_out_dir(str(cfg.hydra.run.dir), args, overwrite)
+        args = claim_output_folder("compare", str(cfg.hydra.run.dir), args, RESULTS, MARKER, overwrite,
+                                   what="comparison")
     try:
         hydra_app("compare", "compare", task, args)
     finally:

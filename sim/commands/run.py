@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
-from sim.commands.common import fail, hydra_app, preflight
+from sim.commands.common import claim_output_folder, fail, hydra_app, preflight
 from sim.config import ConfigError, validate_config
 from sim.data import DataError
 
@@ -93,25 +93,6 @@ def task(cfg) -> None:
     print(f"  wall time {wall:.1f} s; outputs in {out_dir}")
 
 
-def claim_run_dir(cfg, args: list[str], overwrite: bool) -> list[str]:
-    """Check and lock the run folder before Hydra writes into it; returns the arguments with
-    the folder fixed (``${now:...}`` in the default is resolved once, here)."""
-    from sim.commands.common import hydra_dir_overrides
-    from sim.config.overrides_file import render_value
-    from sim.output_folder import FolderRefused, claim
-    from sim.paths import UnsafePath, inside
-
-    run_dir = str(cfg.hydra.run.dir)
-    chosen = any(a.startswith("hydra.run.dir=") for a in hydra_dir_overrides(args))
-    try:
-        if not chosen:  # names in the default folder cannot leave results/run
-            inside(run_dir, RESULTS, "the run folder")
-        claim(run_dir, MARKER, overwrite)
-    except (UnsafePath, FolderRefused) as exc:
-        fail("run", str(exc))
-    return [*[a for a in args if not a.startswith("hydra.run.dir=")], f"hydra.run.dir={render_value(run_dir)}"]
-
-
 def main(args: list[str]) -> None:
     from sim.config.overrides_file import OverridesFileError, expand
     from sim.output_folder import FolderRefused, parse_overwrite, release_all
@@ -126,7 +107,7 @@ def main(args: list[str]) -> None:
         multirun = any(a in ("-m", "--multirun") for a in args)
         cfg = preflight("run", "run", args, with_hydra=not multirun)
         if not multirun:
-            args = claim_run_dir(cfg, args, overwrite)
+            args = claim_output_folder("run", str(cfg.hydra.run.dir), args, RESULTS, MARKER, overwrite, what="run")
     try:
         hydra_app("run", "run", task, args)
     finally:
