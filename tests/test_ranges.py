@@ -1,4 +1,4 @@
-"""Every value the validation allows runs: each range in ``sim.config.validate.RANGES`` is run
+"""Every value the validation allows runs: each range the schema declares (``RANGES``) is run
 at both ends (everything else at its default) through the model, the outcomes and the files
 of a run. The test iterates over the table, so a range added later is covered without
 touching this file. An unbounded end is run at 1e12 (infinities themselves are refused)."""

@@ -16,6 +16,7 @@ import os
 import sys
 
 from sim.commands.common import fail
+from sim.config.schema import allowed_range
 
 DEFAULTS = {"port": "8765", "host": "127.0.0.1", "allow_remote": "false", "n_agents": "20000", "seed": "1"}
 # Solara settings for an offline, private server (read when solara is first imported).
@@ -38,8 +39,9 @@ def parse(args: list[str]) -> dict[str, str]:
         fail("explore", f"port={opts['port']} is not allowed: expected an integer from 1 to 65535")
     if opts["allow_remote"].lower() not in ("true", "false"):
         fail("explore", f"allow_remote={opts['allow_remote']} is not allowed: expected true or false")
-    if not opts["n_agents"].isdigit() or not 100 <= int(opts["n_agents"]) <= 1_000_000:
-        fail("explore", f"n_agents={opts['n_agents']} is not allowed: expected an integer from 100 to 1000000")
+    lo, hi = allowed_range("population.n_agents", cap="explorer")  # the explorer's cap, beside the schema's
+    if not opts["n_agents"].isdigit() or not lo <= int(opts["n_agents"]) <= hi:
+        fail("explore", f"n_agents={opts['n_agents']} is not allowed: expected an integer from {lo} to {hi}")
     if not opts["seed"].isdigit():
         fail("explore", f"seed={opts['seed']} is not allowed: expected an integer >= 0")
     if not is_loopback(opts["host"]) and opts["allow_remote"].lower() != "true":

@@ -241,10 +241,10 @@ def _analysis(value, sampler: str) -> dict:
 
 
 def _bounds(key: str) -> tuple[int, int]:
-    """The run configuration's range of ``key`` (one table for every entry point)."""
-    from sim.config.validate import RANGES
+    """The run configuration's range of ``key``, declared beside its default in the schema."""
+    from sim.config.schema import allowed_range
 
-    lo, hi = RANGES[key]
+    lo, hi = allowed_range(key)
     return int(lo), int(hi)
 
 
@@ -304,7 +304,7 @@ def _defaults():
 def _parameter(key: str, role: str, spec, section: str) -> Parameter:
     from omegaconf import ListConfig
 
-    from sim.config.validate import RANGES
+    from sim.config.schema import allowed_range
 
     if role == "lever" and not key.startswith("policy."):
         raise ExperimentError(f"levers: {key} is not a lever: levers are policy.* keys (list it under uncertainties)")
@@ -334,8 +334,9 @@ def _parameter(key: str, role: str, spec, section: str) -> Parameter:
         raise ExperimentError(f"{section}.{key} range={bounds} has its lower bound above the upper: expected low < high")
     if low == high:
         raise ExperimentError(f"{section}.{key} range={bounds} is empty: expected low < high (use fixed: for one value)")
-    if key in RANGES:
-        lo, hi = RANGES[key]
+    allowed = allowed_range(key)
+    if allowed is not None:
+        lo, hi = allowed
         if low < lo or high > hi:
             raise ExperimentError(f"{section}.{key} range={bounds} is outside the allowed {lo:g} to {hi:g}")
     steps = spec.get("steps")

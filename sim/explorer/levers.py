@@ -16,9 +16,43 @@ from functools import lru_cache
 
 from omegaconf import DictConfig
 
+from sim.config.schema import allowed_range
+
 MILLION = 1e6
 DEFAULT_AGENTS = 20_000
+# The page's menu of population sizes; ``mcsim explore n_agents=...`` may start it at any size
+# within the explorer's cap, declared beside population.n_agents in the schema (AGENTS).
 POPULATION_SIZES = (5_000, 10_000, 20_000, 50_000, 100_000)
+AGENTS = allowed_range("population.n_agents", cap="explorer")
+# Each slider: the configuration key it sets and the page's units per unit of that key.
+SLIDER_KEYS: dict[str, tuple[str, float]] = {
+    "subsidy_rate": ("policy.subsidy.rate", 1),
+    "subsidy_cap_rm": ("policy.subsidy.cap_rm", 1),
+    "subsidy_budget_m": ("policy.subsidy.annual_budget_rm", 1 / MILLION),
+    "rollout_speedup_rural": ("policy.connectivity.rollout_speedup_rural", 1),
+    "rollout_budget_m": ("policy.connectivity.rollout_annual_budget_rm", 1 / MILLION),
+    "device_budget_m": ("policy.connectivity.device_annual_budget_rm", 1 / MILLION),
+    "stackable_share": ("policy.recognition.stackable_share", 1),
+    "employer_campaign_m": ("policy.recognition.employer_campaign_annual_budget_rm", 1 / MILLION),
+    "awareness_intensity": ("policy.awareness.intensity", 1),
+    "awareness_budget_m": ("policy.awareness.annual_budget_rm", 1 / MILLION),
+    "readiness_budget_m": ("policy.readiness.annual_budget_rm", 1 / MILLION),
+}
+# The sliders' menus (low, high, step) in the page's units: each lies within the range the
+# schema allows for its key (``allowed``; tests check it), often narrower.
+SLIDERS: dict[str, tuple[float, float, float]] = {
+    "subsidy_rate": (0, 1, 0.05),
+    "subsidy_cap_rm": (0, 5000, 100),
+    "subsidy_budget_m": (0, 1000, 10),
+    "rollout_speedup_rural": (1, 5, 0.5),
+    "rollout_budget_m": (0, 300, 10),
+    "device_budget_m": (0, 300, 10),
+    "stackable_share": (0, 1, 0.05),
+    "employer_campaign_m": (0, 100, 5),
+    "awareness_intensity": (0, 1, 0.05),
+    "awareness_budget_m": (0, 200, 5),
+    "readiness_budget_m": (0, 300, 10),
+}
 _compose_lock = threading.Lock()  # Hydra's global state is not thread-safe; pages share it
 
 
@@ -45,6 +79,13 @@ class Levers:
 
     def with_(self, **changes) -> "Levers":
         return replace(self, **changes)
+
+
+def allowed(name: str) -> tuple[float, float]:
+    """The range the schema allows for slider ``name``, in the page's units."""
+    key, scale = SLIDER_KEYS[name]
+    lo, hi = allowed_range(key)
+    return lo * scale, hi * scale
 
 
 def compose_run(overrides: list[str]) -> DictConfig:

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.config.schema import PUBLIC_LEVERS
+
 # A booking may exceed what is available by this share of the annual budget (plus RM 1e-6):
 # callers ration in float64 over many claimants, and summation order moves the last digits.
 ROUNDING_TOLERANCE = 1e-9
 
-LEVER_NAMES = ("subsidy", "connectivity", "recognition", "awareness", "readiness")
+# The levers that spend public money, in the schema's order (the ledger's and outputs' columns).
+LEVER_NAMES = PUBLIC_LEVERS
 
 # budget pot -> (lever, config key of its annual budget under that lever)
 POTS = {
