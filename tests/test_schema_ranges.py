@@ -130,7 +130,7 @@ def test_lists_of_groups_are_marked_in_the_schema():
 
 
 def test_lever_names_come_from_the_policy_schema():
-    from sim.policy import LEVER_NAMES, POTS
+    from sim.model.policy import LEVER_NAMES, POTS
 
     assert LEVERS == tuple(f.name for f in fields(PolicyConfig)) == tuple(RunConfig().policy.__dict__)
     assert LEVER_NAMES == PUBLIC_LEVERS == ("subsidy", "connectivity", "recognition", "awareness", "readiness")

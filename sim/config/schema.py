@@ -30,7 +30,7 @@ def ranged(default: Any, low: float, high: float, **more: Any) -> Any:
 
 
 def groups(*default: str) -> Any:
-    """A list of population groups (``sim.targeting``); empty means everybody."""
+    """A list of population groups (``sim.model.targeting``); empty means everybody."""
     return field(default_factory=lambda: list(default), metadata={"groups": True})
 
 

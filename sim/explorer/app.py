@@ -17,7 +17,7 @@ import solara
 from sim.config.compose import policy_scenarios
 from sim.explorer import figures, readout
 from sim.explorer.export import export_file_name, export_yaml
-from sim.explorer.levers import POPULATION_SIZES, Levers, baseline_config, preset_levers, run_config
+from sim.explorer.levers import POPULATION_SIZES, SLIDERS, Levers, baseline_config, preset_levers, run_config
 from sim.explorer.twin import TwinRun
 from sim.model.targeting import GROUPS
 
@@ -98,8 +98,10 @@ def _rm_m(x: float) -> str:
 
 
 @solara.component
-def Lever(name: str, label: str, lo: float, hi: float, step: float):
-    """A labelled slider for one lever field; its box has class ``lever-<name>`` for tests."""
+def Lever(name: str, label: str):
+    """A labelled slider for one lever field over its menu (``SLIDERS``, within the schema's
+    range); its box has class ``lever-<name>`` for tests."""
+    lo, hi, step = SLIDERS[name]
     value = getattr(levers.value, name)
     with solara.Div(classes=[f"lever-{name}"], style="padding: 2px 0"):
         solara.Text(label, style="font-size: 13px")
@@ -118,26 +120,25 @@ def LeverControls():
         solara.Select("Scenario preset", values=policy_scenarios(), value=lv.preset,
                       on_value=lambda p: (levers.set(preset_levers(p, lv.n_agents, lv.seed)), reset()))
     with solara.Card("Fee subsidy (voucher)", margin=0):
-        Lever("subsidy_rate", f"Subsidy rate: {_pct(lv.subsidy_rate)} of the fee", 0, 1, 0.05)
+        Lever("subsidy_rate", f"Subsidy rate: {_pct(lv.subsidy_rate)} of the fee")
         solara.SelectMultiple("Eligible groups (none = every adult)", values=list(lv.subsidy_targeting),
                               all_values=list(GROUPS), on_value=lambda v: set_levers(subsidy_targeting=tuple(v)))
-        Lever("subsidy_cap_rm", f"Cap per learner: RM {lv.subsidy_cap_rm:,.0f}", 0, 5000, 100)
-        Lever("subsidy_budget_m", f"Budget: {_rm_m(lv.subsidy_budget_m)}", 0, 1000, 10)
+        Lever("subsidy_cap_rm", f"Cap per learner: RM {lv.subsidy_cap_rm:,.0f}")
+        Lever("subsidy_budget_m", f"Budget: {_rm_m(lv.subsidy_budget_m)}")
     with solara.Card("Connectivity", margin=0):
-        Lever("rollout_speedup_rural", f"Rural rollout speed: x{lv.rollout_speedup_rural:g} the status quo",
-              1, 5, 0.5)
-        Lever("rollout_budget_m", f"Rollout budget: {_rm_m(lv.rollout_budget_m)}", 0, 300, 10)
-        Lever("device_budget_m", f"Device grants: {_rm_m(lv.device_budget_m)}", 0, 300, 10)
+        Lever("rollout_speedup_rural", f"Rural rollout speed: x{lv.rollout_speedup_rural:g} the status quo")
+        Lever("rollout_budget_m", f"Rollout budget: {_rm_m(lv.rollout_budget_m)}")
+        Lever("device_budget_m", f"Device grants: {_rm_m(lv.device_budget_m)}")
     with solara.Card("Recognition push", margin=0):
-        Lever("stackable_share", f"Stackable into MQF awards: {_pct(lv.stackable_share)}", 0, 1, 0.05)
-        Lever("employer_campaign_m", f"Employer campaign: {_rm_m(lv.employer_campaign_m)}", 0, 100, 5)
+        Lever("stackable_share", f"Stackable into MQF awards: {_pct(lv.stackable_share)}")
+        Lever("employer_campaign_m", f"Employer campaign: {_rm_m(lv.employer_campaign_m)}")
     with solara.Card("Awareness campaign", margin=0):
-        Lever("awareness_intensity", f"Intensity: {_pct(lv.awareness_intensity)}", 0, 1, 0.05)
+        Lever("awareness_intensity", f"Intensity: {_pct(lv.awareness_intensity)}")
         solara.SelectMultiple("Aimed at (none = every adult)", values=list(lv.awareness_targeting),
                               all_values=list(GROUPS), on_value=lambda v: set_levers(awareness_targeting=tuple(v)))
-        Lever("awareness_budget_m", f"Budget: {_rm_m(lv.awareness_budget_m)}", 0, 200, 5)
+        Lever("awareness_budget_m", f"Budget: {_rm_m(lv.awareness_budget_m)}")
     with solara.Card("Provider readiness", margin=0):
-        Lever("readiness_budget_m", f"Readiness grants: {_rm_m(lv.readiness_budget_m)}", 0, 300, 10)
+        Lever("readiness_budget_m", f"Readiness grants: {_rm_m(lv.readiness_budget_m)}")
     with solara.Card("Population", margin=0):
         sizes = [str(n) for n in sorted({*POPULATION_SIZES, lv.n_agents})]
         solara.Select("Agents (each stands for many adults)", values=sizes, value=str(lv.n_agents),

@@ -13,14 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.config.schema import PUBLIC_LEVERS
 
 # A booking may exceed what is available by this share of the annual budget (plus RM 1e-6):
 # callers ration in float64 over many claimants, and summation order moves the last digits.
 ROUNDING_TOLERANCE = 1e-9
-
-# The levers that spend public money, in the schema's order (the ledger's and outputs' columns).
-LEVER_NAMES = PUBLIC_LEVERS
 
 # budget pot -> (lever, config key of its annual budget under that lever)
 POTS = {
@@ -35,10 +31,13 @@ POTS = {
     "readiness": ("readiness", "annual_budget_rm"),
 }
 
-
 # targeting mask -> (lever, config key of its groups)
 TARGETS = {"subsidy_target": ("subsidy", "targeting"), "device_target": ("connectivity", "device_targeting"),
            "skills_target": ("connectivity", "skills_targeting"), "awareness_target": ("awareness", "targeting")}
+
+# The publicly funded levers, in ledger order: those with a budget pot (the levy sponsorship is
+# paid from employers' levy, not public money). Equals the schema's PUBLIC_LEVERS (tested).
+LEVER_NAMES = tuple(dict.fromkeys(lever for lever, _ in POTS.values()))
 
 
 class OverspendError(ValueError):
