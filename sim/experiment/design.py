@@ -19,7 +19,23 @@ DESIGN_COLUMNS = ("run_id", "point", "scenario", "replicate", "seed")
 def build_design(spec: ExperimentSpec) -> pd.DataFrame:
     """The runs of ``spec`` in order point -> scenario -> replicate."""
     unit = unit_sample(spec)
-    points = [[p.value(u) for p, u in zip(spec.parameters, row)] for row in unit]
+    return _runs(spec, [[p.value(u) for p, u in zip(spec.parameters, row)] for row in unit])
+
+
+def tornado_design(spec: ExperimentSpec) -> pd.DataFrame:
+    """A one-at-a-time design over ``spec``'s ranges (``sim.analysis.sensitivity.tornado_design``:
+    every input at its centre, then each at its lower and upper bound) as a design table like
+    ``build_design``'s, with the point's ``varied`` and ``level`` columns added."""
+    from sim.analysis.sensitivity import spec_bounds
+    from sim.analysis.sensitivity import tornado_design as one_at_a_time
+
+    points = one_at_a_time(spec_bounds(spec))
+    frame = _runs(spec, points[spec.keys].to_numpy().tolist())
+    return frame.assign(varied=points["varied"].to_numpy()[frame["point"]],
+                        level=points["level"].to_numpy()[frame["point"]])
+
+
+def _runs(spec: ExperimentSpec, points: list[list]) -> pd.DataFrame:
     rows = []
     for point, values in enumerate(points):
         for scenario in spec.scenarios:
