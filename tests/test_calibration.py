@@ -104,3 +104,15 @@ def test_settings_name_the_number_of_agents_population_like_experiment_files():
            "targets": [{"name": "x", "run": "r", "statistic": "outcome:a", "value": 1, "tolerance": 1}]}
     assert cal.spec_from_dict({**raw, "settings": {"population": 1234}}).settings.population == 1234
     assert cal.spec_from_dict({**raw, "settings": {"n_agents": 1234}}).settings.population == 1234  # earlier spelling
+
+
+def test_validate_names_the_number_of_agents_population_too(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-m", "sim.cli", "validate", "n_agents=2000"], cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "population=2000" in out.stderr and len(out.stderr.strip().splitlines()) == 1

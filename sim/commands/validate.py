@@ -63,5 +63,9 @@ def task(cfg) -> None:
 
 
 def main(args: list[str]) -> None:
+    old = next((a for a in args if a.split("=", 1)[0] == "n_agents"), None)
+    if old:  # the key's earlier name
+        fail("validate", f"{old} is not a key: the number of agents is population (population={old.split('=', 1)[1]}), "
+                         "as in experiment files and the calibration settings")
     hydra_app("validate", "validate", task, args)
     sys.exit(0)
