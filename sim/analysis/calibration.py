@@ -330,9 +330,9 @@ class CalibrationResult:
 
 
 def prior_sample(bounds: dict[str, tuple[float, float]], n: int, seed: int) -> np.ndarray:
-    from scipy.stats import qmc
+    from sim.experiment.samplers import unit_points
 
-    unit = qmc.Sobol(d=len(bounds), scramble=True, seed=seed).random(n)
+    unit = unit_points("sobol_points", len(bounds), n, seed)
     lo = np.array([b[0] for b in bounds.values()])
     hi = np.array([b[1] for b in bounds.values()])
     return lo + unit * (hi - lo)

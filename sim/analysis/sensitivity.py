@@ -264,12 +264,9 @@ def _slug(text: str) -> str:
 def tornado_design(bounds: dict[str, tuple[float, float]]) -> pd.DataFrame:
     """One-at-a-time design for a tornado: all inputs at their centre, then each input at
     its lower and upper bound (2D + 1 rows; ``varied`` and ``level`` say which)."""
-    centre = {k: 0.5 * (lo + hi) for k, (lo, hi) in bounds.items()}
-    rows = [{**centre, "varied": "", "level": "centre"}]
-    for k, (lo, hi) in bounds.items():
-        rows.append({**centre, k: lo, "varied": k, "level": "low"})
-        rows.append({**centre, k: hi, "varied": k, "level": "high"})
-    return pd.DataFrame(rows)
+    from sim.experiment.samplers import one_at_a_time
+
+    return one_at_a_time(bounds)
 
 
 def tornado_table(design: pd.DataFrame, results: pd.DataFrame, outcome: str) -> tuple[pd.DataFrame, float]:

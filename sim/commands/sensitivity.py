@@ -38,6 +38,9 @@ def load_spec(path: Path):
         fail("sensitivity", str(exc))
     if spec.sampler not in METHODS:
         fail("sensitivity", f"sampler={spec.sampler!r} is not allowed: expected one of {', '.join(METHODS)}")
+    levels = [p.key for p in spec.parameters if p.levels is not None]
+    if levels:
+        fail("sensitivity", f"{levels[0]} has levels: sensitivity indices and a tornado need range parameters")
     if not spec.analysis:
         fail("sensitivity", "analysis is missing: name outcome columns in analysis.outcomes, e.g. "
                             "[uptake_by_income.B40]")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.samplers import unit_sample
-from sim.experiment.spec import ExperimentSpec, load_experiment  # noqa: F401 - part of the API
+from sim.experiment.spec import ExperimentError, ExperimentSpec, load_experiment  # noqa: F401 - part of the API
 
 DESIGN_COLUMNS = ("run_id", "point", "scenario", "replicate", "seed")
 
@@ -23,13 +23,15 @@ def build_design(spec: ExperimentSpec) -> pd.DataFrame:
 
 
 def tornado_design(spec: ExperimentSpec) -> pd.DataFrame:
-    """A one-at-a-time design over ``spec``'s ranges (``sim.analysis.sensitivity.tornado_design``:
-    every input at its centre, then each at its lower and upper bound) as a design table like
+    """A one-at-a-time design over ``spec``'s ranges (``samplers.one_at_a_time``: every input
+    at its centre, then each at its lower and upper bound) as a design table like
     ``build_design``'s, with the point's ``varied`` and ``level`` columns added."""
-    from sim.analysis.sensitivity import spec_bounds
-    from sim.analysis.sensitivity import tornado_design as one_at_a_time
+    from sim.experiment.samplers import one_at_a_time
 
-    points = one_at_a_time(spec_bounds(spec))
+    levels = [p.key for p in spec.parameters if p.levels is not None]
+    if levels:
+        raise ExperimentError(f"{levels[0]} has levels: a tornado needs range parameters")
+    points = one_at_a_time({p.key: (p.low, p.high) for p in spec.parameters})
     frame = _runs(spec, points[spec.keys].to_numpy().tolist())
     return frame.assign(varied=points["varied"].to_numpy()[frame["point"]],
                         level=points["level"].to_numpy()[frame["point"]])

@@ -19,12 +19,14 @@ def _unit_problem(d: int) -> dict:
 
 def unit_points(sampler: str, d: int, samples: int, seed: int, **options) -> np.ndarray:
     """The one wrapper of the sampling libraries: ``samples`` design points of ``d`` inputs in
-    unit coordinates. ``lhs``: ``samples`` points; ``sobol`` (Saltelli's scheme, scrambled):
+    unit coordinates. ``lhs`` and ``sobol_points``: ``samples`` points; ``sobol`` (Saltelli's scheme, scrambled):
     ``samples * (d + 2)`` points, ``samples * (2d + 2)`` with ``calc_second_order``; ``morris``:
     ``samples`` trajectories of ``d + 1`` points on a ``num_levels`` grid."""
-    if sampler == "lhs":
+    if sampler in ("lhs", "sobol_points"):
         from scipy.stats import qmc
 
+        if sampler == "sobol_points":  # plain scrambled Sobol points (calibration's prior draws)
+            return qmc.Sobol(d=d, scramble=True, seed=seed).random(samples)
         return qmc.LatinHypercube(d=d, seed=seed).random(samples)
     if sampler == "sobol":
         from SALib.sample import sobol as salib_sobol
@@ -35,7 +37,7 @@ def unit_points(sampler: str, d: int, samples: int, seed: int, **options) -> np.
         from SALib.sample import morris as salib_morris
 
         return salib_morris.sample(_unit_problem(d), samples, num_levels=options["num_levels"], seed=seed)
-    raise ValueError(f"sampler={sampler!r} draws no points: expected lhs, sobol or morris")
+    raise ValueError(f"sampler={sampler!r} draws no points: expected lhs, sobol_points, sobol or morris")
 
 
 def full_factorial(spec) -> np.ndarray:
@@ -54,3 +56,16 @@ def unit_sample(spec) -> np.ndarray:
     if spec.sampler == "full_factorial":
         return full_factorial(spec)
     return unit_points(spec.sampler, len(spec.parameters), spec.samples, spec.seed, **spec.sampler_options)
+
+
+def one_at_a_time(bounds: dict[str, tuple[float, float]]):
+    """One-at-a-time design for a tornado: all inputs at their centre, then each input at
+    its lower and upper bound (2D + 1 rows; ``varied`` and ``level`` say which)."""
+    import pandas as pd
+
+    centre = {k: 0.5 * (lo + hi) for k, (lo, hi) in bounds.items()}
+    rows = [{**centre, "varied": "", "level": "centre"}]
+    for k, (lo, hi) in bounds.items():
+        rows.append({**centre, k: lo, "varied": k, "level": "low"})
+        rows.append({**centre, k: hi, "varied": k, "level": "high"})
+    return pd.DataFrame(rows)
