@@ -17,7 +17,7 @@ def synthetic_spec(values: dict[str, float], tolerances: dict[str, float], setti
         "targets": [{"name": name, "run": "status_quo", "statistic": f"outcome:{name}", "value": values[name],
                      "tolerance": tolerances[name], "source": "synthetic"} for name in values],
         "parameters": BOUNDS,
-        "settings": {"n_agents": 2500, "overrides": SMALL, **settings},
+        "settings": {"population": 2500, "overrides": SMALL, **settings},
     })
 
 
@@ -97,3 +97,22 @@ def test_plain_config_runs_give_identical_outcomes():
     a = run_scenario(cfg, progress=False).outcomes
     b = run_scenario(plain_config(cfg), progress=False).outcomes
     assert a == b or pd.Series(a).astype(str).equals(pd.Series(b).astype(str))
+
+
+def test_settings_name_the_number_of_agents_population_like_experiment_files():
+    raw = {"runs": {"r": ["scenario=baseline"]}, "parameters": {"behaviour.asc_enrol": [-5, -3]},
+           "targets": [{"name": "x", "run": "r", "statistic": "outcome:a", "value": 1, "tolerance": 1}]}
+    assert cal.spec_from_dict({**raw, "settings": {"population": 1234}}).settings.population == 1234
+    assert cal.spec_from_dict({**raw, "settings": {"n_agents": 1234}}).settings.population == 1234  # earlier spelling
+
+
+def test_validate_names_the_number_of_agents_population_too(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-m", "sim.cli", "validate", "n_agents=2000"], cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "population=2000" in out.stderr and len(out.stderr.strip().splitlines()) == 1

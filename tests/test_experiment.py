@@ -125,3 +125,84 @@ def test_curated_experiment_files_are_valid(name):
 
     spec = load_experiment(name)
     assert len(build_design(spec)) >= 8
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "experiments" / "sensitivity").glob("*.yaml")))
+def test_sensitivity_files_are_experiment_files(name):
+    from sim.experiment import load_experiment
+
+    spec = load_experiment(ROOT / "experiments" / "sensitivity" / f"{name}.yaml")
+    assert spec.sampler in ("sobol", "morris") and spec.analysis["outcomes"]
+    assert len(build_design(spec)) >= 8
+
+
+# --------------------------------------------------------------------------- the engine
+def test_run_tasks_returns_results_in_task_order_on_every_executor():
+    """One task runner and one executor family for every command: plain tasks in, results
+    re-ordered by task id, so serial and process give the same list."""
+    from omegaconf import OmegaConf
+
+    from sim.config.compose import compose
+    from sim.experiment.executors import run_tasks
+
+    base = OmegaConf.to_container(compose("run", ["population.n_agents=400", "horizon.quarters=2"]))
+    tasks = [(i, base, {"behaviour.asc_enrol": -3.0 - 0.5 * i}, 1 + i % 2, None) for i in (3, 0, 2, 1)]
+    serial = run_tasks(tasks, "serial")
+    process = run_tasks(tasks, "process", workers=2)
+    assert [r[0] for r in serial] == [r[0] for r in process] == [0, 1, 2, 3]
+    pd.testing.assert_frame_equal(pd.DataFrame([r[1] for r in serial]), pd.DataFrame([r[1] for r in process]),
+                                  check_exact=True)  # (NaN outcomes, e.g. of empty groups, compare equal here)
+    assert [r[2]["seed"] for r in serial] == [1, 2, 1, 2]
+
+
+def test_a_failing_run_is_named_without_a_store():
+    from omegaconf import OmegaConf
+
+    from sim.config.compose import compose
+    from sim.experiment.executors import run_tasks
+    from sim.experiment.worker import RunFailed
+
+    def boom(record):
+        raise ValueError("no such statistic")
+
+    base = OmegaConf.to_container(compose("run", ["population.n_agents=300", "horizon.quarters=1"]))
+    with pytest.raises(RunFailed, match="run 7 .*no such statistic"):
+        run_tasks([(7, base, {}, 1, boom)], "serial")
+
+
+def test_derived_uncertainties_and_the_tornado_design():
+    from sim.experiment.configs import expand
+    from sim.experiment.design import tornado_design
+
+    spec = spec_of(sampler="sobol", samples=2, replicates=2,
+                   uncertainties={"behaviour.education_gradient": {"range": [0.4, 1.6]},
+                                  "behaviour.asc_enrol": {"range": [-5.0, -3.0]}})
+    assert expand({"behaviour.education_gradient": 0.6}) == {"behaviour.taste_by_education": [-0.6, -0.3, 0.0, 0.2]}
+    t = tornado_design(spec)
+    assert len(t) == (2 * 2 + 1) * 2 and list(t["run_id"]) == list(range(10))
+    centre = t[t.level == "centre"]
+    assert centre["behaviour.education_gradient"].tolist() == [1.0, 1.0] and set(centre.seed) == {1, 2}
+    low = t[(t.level == "low") & (t.varied == "behaviour.asc_enrol")]
+    assert low["behaviour.asc_enrol"].tolist() == [-5.0, -5.0] and low["behaviour.education_gradient"].tolist() == [1.0, 1.0]
+
+
+@pytest.mark.slow
+def test_mcsim_sensitivity_runs_the_design_into_the_store_then_analyses(tmp_path):
+    content = {"name": "tiny", "scenarios": ["baseline"], "sampler": "morris", "samples": 2, "population": 300,
+               "horizon": 2, "uncertainties": {"behaviour.asc_enrol": {"range": [-5.0, -3.0]},
+                                               "behaviour.education_gradient": {"range": [0.4, 1.6]}},
+               "analysis": {"outcomes": ["uptake_rate"], "convergence": False, "tornado": True}}
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(content))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "sim.cli", "sensitivity", "tiny.yaml", "--workers", "1"]
+    out = subprocess.run([*cmd, "--out", "a"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    store = next((tmp_path / "results" / "experiments").iterdir())
+    assert len(list((store / "runs").glob("run-*.json"))) == 2 * 3
+    assert len(list((store / "tornado" / "runs").glob("run-*.json"))) == 2 * 2 + 1
+    for name in ("sensitivity.parquet", "tornado_results.parquet", "tornado_uptake_rate.svg", "manifest.json"):
+        assert (tmp_path / "a" / name).exists()
+    again = subprocess.run([*cmd, "--out", "b"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "runs to do" not in again.stderr  # the store's finished runs are reused
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a" / "sensitivity.parquet"),
+                                  pd.read_parquet(tmp_path / "b" / "sensitivity.parquet"))

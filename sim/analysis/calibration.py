@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,7 +70,7 @@ class Target:
 
 @dataclass
 class Settings:
-    n_agents: int = 20_000
+    population: int = 20_000          # learner agents per run (population.n_agents), as in experiment files
     seeds: list[int] = field(default_factory=lambda: [1, 2])
     prior_draws: int = 192
     accept: float = 0.1
@@ -150,6 +149,8 @@ def spec_from_dict(raw: dict, where: str = "targets") -> CalibrationSpec:
     if not bounds:
         raise CalibrationError(f"{where}: parameters is empty")
     s = raw.get("settings") or {}
+    if "n_agents" in s and "population" not in s:  # the earlier spelling
+        s = {("population" if k == "n_agents" else k): v for k, v in s.items()}
     known = set(Settings.__dataclass_fields__)
     unknown = set(s) - known
     if unknown:
@@ -198,8 +199,8 @@ GROUP_ATTRIBUTES = ("income", "education", "location")
 
 def statistic(record, text: str) -> float:
     """The value of one target statistic in a run record."""
-    from sim.analysis.evaluate import flatten
     from sim.model.domain import EDUCATION
+    from sim.model.outcomes import flatten_outcomes as flatten
 
     parsed = parse_statistic(text)
     if parsed[0] == "outcome":
@@ -245,48 +246,47 @@ def extract_statistics(record, statistics: tuple[str, ...]) -> dict[str, float]:
 
 # --------------------------------------------------------------------------- simulation
 class Simulator:
-    """Simulates the target statistics of parameter sets (mean over the CRN seeds)."""
+    """Simulates the target statistics of parameter sets (mean over the CRN seeds).
+
+    Runs are tasks on one executor (``sim.experiment.executors``) kept open for the whole
+    calibration, so its worker processes keep their loaded data between batches."""
 
     def __init__(self, spec: CalibrationSpec, workers: int | None = None, progress: bool = True):
-        from sim.analysis.evaluate import base_config, process_pool
+        from omegaconf import OmegaConf
+
+        from sim.experiment.configs import base_config
+        from sim.experiment.executors import local_executor, make_executor
 
         self.spec = spec
         self.progress = progress
-        from sim.config.compose import with_values
-
-        size = {"population.n_agents": spec.settings.n_agents}
-        self.bases = {run: with_values(base_config([*overrides, *spec.settings.overrides]), size)
+        size = {"population.n_agents": spec.settings.population}
+        self.bases = {run: OmegaConf.to_container(base_config([*overrides, *spec.settings.overrides], size))
                       for run, overrides in spec.runs.items()}
         self.stats = {run: tuple(sorted({t.statistic for t in spec.targets if run in t.runs})) for run in spec.runs}
-        self.workers = workers
-        self.pool = process_pool(workers) if (workers or os.cpu_count() or 1) > 1 else None
+        self.extracts = {run: functools.partial(extract_statistics, statistics=self.stats[run]) for run in spec.runs}
+        self.executor = make_executor(local_executor(workers), workers).__enter__()
         self.evaluations = 0
 
     def close(self):
-        if self.pool is not None:
-            self.pool.shutdown()
+        self.executor.__exit__(None, None, None)
 
     def per_seed(self, thetas: np.ndarray, seeds: list[int], desc: str = "runs") -> pd.DataFrame:
         """One row per (candidate, seed): ``candidate``, ``seed`` and one column per target."""
-        from sim.analysis.evaluate import expand, run_jobs
-        from sim.config.compose import with_values
+        from sim.experiment.executors import run_tasks
 
-        configs, index, extracts = [], [], []
+        tasks, index = [], []
         for i, theta in enumerate(np.atleast_2d(thetas)):
-            values = expand(dict(zip(self.spec.names, (float(v) for v in theta))))
+            values = dict(zip(self.spec.names, (float(v) for v in theta)))
             for seed in seeds:
                 for run, base in self.bases.items():
                     if not self.stats[run]:
                         continue
-                    configs.append(with_values(base, {**values, "seed": int(seed)}))
+                    tasks.append((len(tasks), base, values, int(seed), self.extracts[run]))
                     index.append((i, int(seed), run))
-        extracts = {run: functools.partial(extract_statistics, statistics=self.stats[run]) for run in self.bases}
-        out = run_jobs(configs, [extracts[run] for _, _, run in index], workers=self.workers,
-                       progress=self.progress, desc=desc, pool=self.pool)
+        out = run_tasks(tasks, self.executor, progress=self.progress, desc=desc)
         self.evaluations += len(np.atleast_2d(thetas))
         by_run: dict[tuple[int, int], dict] = {}
-        for k, stats in enumerate(out):
-            i, seed, run = index[k]
+        for (i, seed, run), (_, stats, _) in zip(index, out):
             by_run.setdefault((i, seed), {})[run] = stats
         rows = []
         for (i, seed), stats in by_run.items():
@@ -330,9 +330,9 @@ class CalibrationResult:
 
 
 def prior_sample(bounds: dict[str, tuple[float, float]], n: int, seed: int) -> np.ndarray:
-    from scipy.stats import qmc
+    from sim.experiment.samplers import unit_points
 
-    unit = qmc.Sobol(d=len(bounds), scramble=True, seed=seed).random(n)
+    unit = unit_points("sobol_points", len(bounds), n, seed)
     lo = np.array([b[0] for b in bounds.values()])
     hi = np.array([b[1] for b in bounds.values()])
     return lo + unit * (hi - lo)
@@ -412,7 +412,7 @@ def behaviour_yaml(fitted: dict[str, float], quantiles: pd.DataFrame, fit: pd.Da
                    settings: Settings, date: str) -> str:
     """The ``configs/behaviour/calibrated.yaml`` text: fitted values as config keys, with
     a header saying how and when they were fitted."""
-    from sim.analysis.evaluate import expand
+    from sim.experiment.configs import expand
 
     values = expand({k: round(v, 4) for k, v in fitted.items()})
     passed = int((fit.status == "pass").sum())
@@ -422,7 +422,7 @@ def behaviour_yaml(fitted: dict[str, float], quantiles: pd.DataFrame, fit: pd.Da
         f"# Fitted on {date} with:  {command}",
         f"# Method: ABC rejection ({settings.prior_draws} Sobol prior draws, {settings.accept:.0%} kept) then",
         f"# Nelder-Mead ({settings.refine_evaluations} evaluations), common random numbers, seeds {settings.seeds},",
-        f"# {settings.n_agents:,} agents. Targets: configs/calibration/targets.yaml; {passed} of {len(fit)} within tolerance.",
+        f"# {settings.population:,} agents. Targets: configs/calibration/targets.yaml; {passed} of {len(fit)} within tolerance.",
         "# Fitted value and ABC posterior 5%-95% range per parameter:",
     ]
     for name, r in quantiles.iterrows():

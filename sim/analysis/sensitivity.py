@@ -10,7 +10,9 @@ Two methods:
   interactions). Costs ``r * (D + 1)`` runs; a screening method for many inputs.
 
 Inputs are a dict ``{name: (low, high)}`` (uniform). Samples are DataFrames with one column
-per input so they can feed ``sim.analysis.evaluate`` or an experiment design directly.
+per input, drawn by the experiments' samplers (``sim.experiment.samplers``); model runs are
+experiment designs (``mcsim sensitivity`` = run the design through the experiment engine and
+its store, then ``analyse_experiment``).
 Because both samplers are nested (a prefix of a Sobol design is a smaller Sobol design; a
 prefix of Morris trajectories is a smaller Morris design), ``convergence`` re-analyses
 prefixes of one design to show the indices against sample size at no extra cost.
@@ -44,20 +46,17 @@ def runs_needed(method: str, n_inputs: int, n: int) -> int:
 
 def sample(method: str, bounds: dict[str, tuple[float, float]], n: int, seed: int = 1) -> pd.DataFrame:
     """The design: Sobol (``n`` a power of two, Saltelli's scheme without second order)
-    or Morris (``n`` trajectories on a 4-level grid)."""
+    or Morris (``n`` trajectories on a 4-level grid), drawn by the experiments' sampler
+    (``sim.experiment.samplers``) and scaled to ``bounds``."""
+    from sim.experiment.samplers import unit_points
+
     _check_method(method)
+    if method == "sobol" and (n < 2 or n & (n - 1)):
+        raise ValueError(f"n={n} is not allowed for sobol: expected a power of two >= 2")
     prob = problem(bounds)
-    if method == "sobol":
-        from SALib.sample import sobol as sobol_sample
-
-        if n < 2 or n & (n - 1):
-            raise ValueError(f"n={n} is not allowed for sobol: expected a power of two >= 2")
-        X = sobol_sample.sample(prob, n, calc_second_order=False, scramble=True, seed=seed)
-    else:
-        from SALib.sample import morris as morris_sample
-
-        X = morris_sample.sample(prob, n, num_levels=MORRIS_LEVELS, seed=seed)
-    return pd.DataFrame(X, columns=prob["names"])
+    low, high = np.array(prob["bounds"]).T
+    unit = unit_points(method, len(bounds), n, seed, calc_second_order=False, num_levels=MORRIS_LEVELS)
+    return pd.DataFrame(low + unit * (high - low), columns=prob["names"])
 
 
 def analyse(method: str, bounds: dict[str, tuple[float, float]], X: pd.DataFrame | np.ndarray,
@@ -176,8 +175,7 @@ def spec_bounds(spec) -> dict[str, tuple[float, float]]:
 def design_means(results: pd.DataFrame, parameters: list[str], outcomes: list[str]) -> pd.DataFrame:
     """One row per design point in design order, outcomes averaged over seeds/replicates.
 
-    The design point is ``point`` (``sim.experiment`` tables) or ``design_row``
-    (``sim.analysis.evaluate``), else the order in which parameter sets first appear."""
+    The design point is ``point`` (``sim.experiment`` tables) or ``design_row``, else the order in which parameter sets first appear."""
     key = next((k for k in ("point", "design_row") if k in results), None)
     if key is None:
         results = results.assign(design_row=results.groupby(parameters, sort=False).ngroup())
@@ -266,17 +264,17 @@ def _slug(text: str) -> str:
 def tornado_design(bounds: dict[str, tuple[float, float]]) -> pd.DataFrame:
     """One-at-a-time design for a tornado: all inputs at their centre, then each input at
     its lower and upper bound (2D + 1 rows; ``varied`` and ``level`` say which)."""
-    centre = {k: 0.5 * (lo + hi) for k, (lo, hi) in bounds.items()}
-    rows = [{**centre, "varied": "", "level": "centre"}]
-    for k, (lo, hi) in bounds.items():
-        rows.append({**centre, k: lo, "varied": k, "level": "low"})
-        rows.append({**centre, k: hi, "varied": k, "level": "high"})
-    return pd.DataFrame(rows)
+    from sim.experiment.samplers import one_at_a_time
+
+    return one_at_a_time(bounds)
 
 
 def tornado_table(design: pd.DataFrame, results: pd.DataFrame, outcome: str) -> tuple[pd.DataFrame, float]:
-    """Swings of ``outcome`` per input from a ``tornado_design`` run (averaged over seeds)."""
-    d = design.reset_index(drop=True).assign(value=results.groupby("design_row")[outcome].mean().to_numpy())
+    """Swings of ``outcome`` per input from a ``tornado_design`` run (averaged over seeds):
+    ``results`` has one row per run, its point in ``point`` (``sim.experiment`` tables) or
+    ``design_row``."""
+    key = "point" if "point" in results else "design_row"
+    d = design.reset_index(drop=True).assign(value=results.groupby(key)[outcome].mean().to_numpy())
     base = float(d.loc[d["level"] == "centre", "value"].iloc[0])
     low = d[d["level"] == "low"].set_index("varied")["value"]
     high = d[d["level"] == "high"].set_index("varied")["value"]

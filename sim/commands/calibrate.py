@@ -3,7 +3,7 @@
 Fits the behavioural parameters named in the targets file (default
 ``configs/calibration/targets.yaml``) by ABC rejection + Nelder-Mead with common random
 numbers (``sim.analysis.calibration``). ``key=value`` overrides a setting of the file
-(``n_agents=5000 prior_draws=32``). Writes tables, ``calibration.json`` and the fit figure
+(``population=5000 prior_draws=32``). Writes tables, ``calibration.json`` and the fit figure
 to ``results/calibration/<time>/`` (or --out); with ``--write-config`` also the fitted values
 to ``configs/behaviour/calibrated.yaml``.
 """
@@ -57,10 +57,12 @@ def main(args: list[str]) -> None:
         raw = calibration.load_raw(path)
         raw.setdefault("settings", {}).update(settings)
         spec = calibration.spec_from_dict(raw, str(path))
-        from sim.analysis.evaluate import check_bounds
+        from sim.experiment.configs import base_config, check_bounds
 
         for run_overrides in spec.runs.values():
-            check_bounds(spec.bounds, [*run_overrides, f"population.n_agents={spec.settings.n_agents}"])
+            base = base_config([*run_overrides, *spec.settings.overrides],
+                               {"population.n_agents": spec.settings.population})
+            check_bounds(spec.bounds, base)
     except (calibration.CalibrationError, ConfigError, TypeError, ValueError) as exc:
         fail("calibrate", str(exc).splitlines()[0])
     out_dir = out or Path("results/calibration") / time.strftime("%Y%m%d-%H%M%S")
@@ -68,7 +70,7 @@ def main(args: list[str]) -> None:
     s = spec.settings
     runs_total = (s.prior_draws + s.refine_evaluations) * len(s.seeds) * len(spec.runs) + len(s.check_seeds) * len(spec.runs)
     print(f"calibrating {len(spec.bounds)} parameters to {len(spec.targets)} targets: "
-          f"about {runs_total} runs of {s.n_agents:,} agents")
+          f"about {runs_total} runs of {s.population:,} agents")
     start = time.perf_counter()
     result = calibration.calibrate(spec, workers=workers)
     wall = time.perf_counter() - start

@@ -75,13 +75,50 @@ def _run_options(options: dict) -> dict:
             "progress": progress == "true"}
 
 
-def main(args: list[str]) -> None:
-    from sim.experiment import ExperimentError, build_design, load_experiment, run_design
+def run_stored(spec, design, store_dir: Path, run: dict, what: str = "experiment", announce: str = ""):
+    """Run ``design`` into the store at ``store_dir`` (one writer: the store is locked for the
+    duration; ``announce`` is printed once it is) and write its ``results.parquet`` and ``.csv``; returns the results table. Exits
+    with one line on a store that holds another experiment, a full disk or an interrupt
+    (finished runs are kept: the same command does the rest)."""
+    from sim.experiment import run_design
+    from sim.experiment.store import StoreMismatch
     from sim.inputs import InputError
-    from sim.experiment.store import StoreMismatch, default_store_dir
     from sim.output_folder import claim, release
-    from sim.paths import inside
     from sim.store import atomic_write_bytes, write_parquet
+
+    try:
+        claim(store_dir, None, what="experiment store")  # one writer per store
+    except ValueError as exc:
+        fail(what, str(exc))
+    try:
+        if announce:
+            print(announce, flush=True)
+        try:
+            results = run_design(spec, design, store_dir, **run)
+        except (StoreMismatch, InputError) as exc:
+            fail(what, str(exc))
+        except OSError as exc:
+            fail(what, f"cannot write the store {store_dir} ({exc.strerror or exc}): free some space, then run "
+                       "the same command again (finished runs are kept)")
+        except KeyboardInterrupt:
+            print(f"\ninterrupted: finished runs are kept in {store_dir}; run the same command to do the rest",
+                  file=sys.stderr)
+            sys.exit(130)
+        try:
+            write_parquet(store_dir / "results.parquet", results)
+            atomic_write_bytes(store_dir / "results.csv", results.to_csv(index=False).encode())
+        except OSError as exc:
+            fail(what, f"cannot write the results table into {store_dir} ({exc.strerror or exc}): free some "
+                       "space, then run the same command again (finished runs are kept)")
+        return results
+    finally:
+        release(store_dir)  # the store's lock (when this command runs in-process, as in tests)
+
+
+def main(args: list[str]) -> None:
+    from sim.experiment import ExperimentError, build_design, load_experiment
+    from sim.experiment.store import default_store_dir
+    from sim.paths import inside
 
     if any(a in ("-h", "--help") for a in args):
         print(__doc__)
@@ -96,36 +133,16 @@ def main(args: list[str]) -> None:
             default_store_dir(spec, options.get("results_dir", "results/experiments"))
         if "store" not in options:  # the name cannot lead outside results_dir
             inside(store_dir, options.get("results_dir", "results/experiments"), "the experiment store")
-        claim(store_dir, None, what="experiment store")  # one writer per store
     except (ExperimentError, ValueError) as exc:
         fail("experiment", str(exc))
-    try:
-        print(f"experiment {spec.name}: {len(design)} runs ({spec.sampler}, {len(spec.parameters)} parameters, "
-              f"{len(spec.scenarios)} scenarios, {spec.replicates} replicates); store {store_dir}", flush=True)
-        try:
-            results = run_design(spec, design, store_dir, **run)
-        except (StoreMismatch, InputError) as exc:
-            fail("experiment", str(exc))
-        except OSError as exc:
-            fail("experiment", f"cannot write the store {store_dir} ({exc.strerror or exc}): free some space, then run "
-                               "the same command again (finished runs are kept)")
-        except KeyboardInterrupt:
-            print(f"\ninterrupted: finished runs are kept in {store_dir}; run the same command to do the rest",
-                  file=sys.stderr)
-            sys.exit(130)
-        try:
-            write_parquet(store_dir / "results.parquet", results)
-            atomic_write_bytes(store_dir / "results.csv", results.to_csv(index=False).encode())
-        except OSError as exc:
-            fail("experiment", f"cannot write the results table into {store_dir} ({exc.strerror or exc}): free some "
-                               "space, then run the same command again (finished runs are kept)")
-        print(f"{len(results)} of {len(design)} runs finished; table {store_dir / 'results.parquet'} (and .csv)")
-        if spec.analysis and len(results) == len(design):
-            from sim.analysis.sensitivity import analyse_experiment, format_indices
+    results = run_stored(spec, design, store_dir, run, announce=(
+        f"experiment {spec.name}: {len(design)} runs ({spec.sampler}, {len(spec.parameters)} parameters, "
+        f"{len(spec.scenarios)} scenarios, {spec.replicates} replicates); store {store_dir}"))
+    print(f"{len(results)} of {len(design)} runs finished; table {store_dir / 'results.parquet'} (and .csv)")
+    if spec.analysis and len(results) == len(design):
+        from sim.analysis.sensitivity import analyse_experiment, format_indices
 
-            indices = analyse_experiment(spec, results, store_dir / "analysis")
-            print(format_indices(indices, spec.sampler))
-            print(f"sensitivity indices and figures in {store_dir / 'analysis'}")
-        sys.exit(0 if len(results) == len(design) else 1)
-    finally:
-        release(store_dir)  # the store's lock (when this command runs in-process, as in tests)
+        indices = analyse_experiment(spec, results, store_dir / "analysis")
+        print(format_indices(indices, spec.sampler))
+        print(f"sensitivity indices and figures in {store_dir / 'analysis'}")
+    sys.exit(0 if len(results) == len(design) else 1)

@@ -298,7 +298,7 @@ PUBLIC_LEVERS = tuple(f.name for f in fields(PolicyConfig) if f.metadata.get("pu
 class CompareConfig(RunConfig):
     scenarios: list[str] = field(default_factory=list)  # scenario names; empty = every named scenario
     replicates: int = 10             # seeds per scenario; replicate i uses seed + i in every scenario
-    executor: str = "process"        # serial | process (all cores); identical numbers either way
+    executor: str = "process"        # serial | process (all cores) | ray; identical numbers on each
     workers: Optional[int] = None    # processes for executor=process; None = all cores
 
 

@@ -1,15 +1,13 @@
 """Run a paired set of scenarios: replicate ``i`` of every scenario uses seed ``seed + i``
 (common random numbers), so each scenario run is paired with the baseline run of that seed.
 
-Runs execute serially or in a process pool; results are ordered by the plan, never by
-completion, so both executors give identical tables. Per-learner arrays are used in the
+Runs are tasks on any executor of ``sim.experiment.executors``; results are ordered by the
+plan, never by completion, so every executor gives identical tables. Per-learner arrays are used in the
 parent to compute each pair's exact counterfactual as soon as both runs are in, then dropped.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -17,8 +15,8 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from sim.analysis.effects import BASELINE, counterfactual, flatten
-
-EXECUTORS = ("serial", "process")
+from sim.experiment.executors import EXECUTORS, make_executor
+from sim.experiment.worker import checked, run_task, whole_record
 
 
 @dataclass(frozen=True)
@@ -45,33 +43,6 @@ def plan(scenarios: list[str], replicates: int, seed: int) -> list[RunSpec]:
     return [RunSpec(s, i, seed + i) for i in range(replicates) for s in order]
 
 
-def _run_one(container: dict, seed: int):
-    """Worker: one run from a plain config container (picklable, same path in both executors)."""
-    import logging
-
-    from sim.run import run_scenario
-
-    logging.getLogger("MESA").setLevel(logging.WARNING)
-    cfg = OmegaConf.create(container)
-    cfg.seed = seed
-    return run_scenario(cfg, progress=False)
-
-
-def _iterate(specs, containers, executor: str, workers: int | None):
-    """Yield (index, RunRecord) as runs finish."""
-    if executor == "serial":
-        for i, spec in enumerate(specs):
-            yield i, _run_one(containers[spec.scenario], spec.seed)
-        return
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    n = workers or os.cpu_count() or 1
-    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(_run_one, containers[s.scenario], s.seed): i for i, s in enumerate(specs)}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
-
-
 def run_comparison(run_cfgs: dict[str, DictConfig], replicates: int, seed: int, executor: str = "serial",
                    workers: int | None = None, progress: bool = True) -> ComparisonRuns:
     """Run every scenario in ``run_cfgs`` (which must include the baseline) ``replicates`` times."""
@@ -91,8 +62,10 @@ def run_comparison(run_cfgs: dict[str, DictConfig], replicates: int, seed: int, 
         totals[i] = {**ids, **t}
         groups[i] = who.assign(**ids)
 
-    with tqdm(total=len(specs), desc="runs", unit="run", disable=not progress) as bar:
-        for i, record in _iterate(specs, containers, executor, workers):
+    tasks = [(i, containers[spec.scenario], {}, spec.seed, whole_record) for i, spec in enumerate(specs)]
+    with make_executor(executor, workers) as ex, \
+            tqdm(total=len(specs), desc="runs", unit="run", disable=not progress) as bar:
+        for i, record, _ in map(checked, ex.imap_unordered(run_task, tasks)):
             spec = specs[i]
             ids = {"scenario": spec.scenario, "replicate": spec.replicate, "seed": spec.seed}
             runs[i] = {**ids, "n_agents": record.n_agents, "persons": record.persons, "quarters": record.quarters,

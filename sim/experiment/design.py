@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.samplers import unit_sample
-from sim.experiment.spec import ExperimentSpec, load_experiment  # noqa: F401 - part of the API
+from sim.experiment.spec import ExperimentError, ExperimentSpec, load_experiment  # noqa: F401 - part of the API
 
 DESIGN_COLUMNS = ("run_id", "point", "scenario", "replicate", "seed")
 
@@ -19,7 +19,25 @@ DESIGN_COLUMNS = ("run_id", "point", "scenario", "replicate", "seed")
 def build_design(spec: ExperimentSpec) -> pd.DataFrame:
     """The runs of ``spec`` in order point -> scenario -> replicate."""
     unit = unit_sample(spec)
-    points = [[p.value(u) for p, u in zip(spec.parameters, row)] for row in unit]
+    return _runs(spec, [[p.value(u) for p, u in zip(spec.parameters, row)] for row in unit])
+
+
+def tornado_design(spec: ExperimentSpec) -> pd.DataFrame:
+    """A one-at-a-time design over ``spec``'s ranges (``samplers.one_at_a_time``: every input
+    at its centre, then each at its lower and upper bound) as a design table like
+    ``build_design``'s, with the point's ``varied`` and ``level`` columns added."""
+    from sim.experiment.samplers import one_at_a_time
+
+    levels = [p.key for p in spec.parameters if p.levels is not None]
+    if levels:
+        raise ExperimentError(f"{levels[0]} has levels: a tornado needs range parameters")
+    points = one_at_a_time({p.key: (p.low, p.high) for p in spec.parameters})
+    frame = _runs(spec, points[spec.keys].to_numpy().tolist())
+    return frame.assign(varied=points["varied"].to_numpy()[frame["point"]],
+                        level=points["level"].to_numpy()[frame["point"]])
+
+
+def _runs(spec: ExperimentSpec, points: list[list]) -> pd.DataFrame:
     rows = []
     for point, values in enumerate(points):
         for scenario in spec.scenarios:

@@ -1,8 +1,12 @@
-"""Executors: run tasks and yield results as they finish, in any order.
+"""Executors: the one way to run many model runs. Each runs tasks (``sim.experiment.worker``)
+and yields results as they finish, in any order; ``run_tasks`` puts them back in task order.
 
 ``serial`` (this process), ``process`` (a pool of local processes, one per core by default)
 and ``ray`` (a Ray cluster: ``address="auto"`` or ``"host:port"`` joins an existing one; with
 no address a local instance starts with ``num_cpus`` workers and no dashboard).
+
+An executor is a context manager; a caller with many batches (calibration) keeps one open so
+its workers keep what they loaded between batches.
 """
 
 from __future__ import annotations
@@ -106,6 +110,7 @@ class RayExecutor:
 
 
 def make_executor(name: str, workers: int | None = None, ray_address: str | None = None):
+    """An executor by name; ``workers`` processes (or local Ray CPUs)."""
     if name == "serial":
         return SerialExecutor()
     if name == "process":
@@ -113,3 +118,31 @@ def make_executor(name: str, workers: int | None = None, ray_address: str | None
     if name == "ray":
         return RayExecutor(ray_address, workers)
     raise ValueError(f"executor={name!r} is not known: expected one of {', '.join(EXECUTORS)}")
+
+
+def local_executor(workers: int | None = None) -> str:
+    """``process`` when more than one worker is asked for (or, with none given, available), else
+    ``serial`` (for commands that only take ``--workers``)."""
+    return "process" if (workers or os.cpu_count() or 1) > 1 else "serial"
+
+
+def run_tasks(tasks: list[tuple], executor="serial", workers: int | None = None, ray_address: str | None = None,
+              progress: bool = False, desc: str = "runs") -> list[tuple]:
+    """Run ``tasks`` (see ``sim.experiment.worker``) and return their results in task order
+    (sorted by task id), so every executor gives the same list. ``executor`` is a name or an
+    executor already entered (kept open by the caller). A run that raised raises ``RunFailed``."""
+    from contextlib import ExitStack
+
+    from tqdm.auto import tqdm
+
+    from sim.experiment.worker import checked, run_task
+
+    out = []
+    with ExitStack() as stack:
+        bar = stack.enter_context(tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress, leave=False))
+        ex = stack.enter_context(make_executor(executor, workers, ray_address)) if isinstance(executor, str) \
+            else executor
+        for result in ex.imap_unordered(run_task, tasks):
+            out.append(checked(result))
+            bar.update(1)
+    return sorted(out, key=lambda r: r[0])

@@ -23,7 +23,7 @@ log = logging.getLogger("mcsim.experiment")
 def _tasks(spec, design: pd.DataFrame) -> list[tuple]:
     bases = {s: OmegaConf.to_container(cfg) for s, cfg in base_configs(spec).items()}
     keys = spec.keys
-    return [(int(row["run_id"]), bases[row["scenario"]], {k: _plain(row[k]) for k in keys}, int(row["seed"]))
+    return [(int(row["run_id"]), bases[row["scenario"]], {k: _plain(row[k]) for k in keys}, int(row["seed"]), None)
             for row in design.to_dict("records")]
 
 
@@ -72,28 +72,3 @@ def run_design(spec, design: pd.DataFrame, store_dir: str | Path | None = None, 
     store.write_manifest(spec, executor, time.perf_counter() - start, len(design))
     return store.results(design, spec.outcomes)
 
-
-def evaluate(overrides_rows: list[dict], base_overrides=(), executor: str = "serial",
-             workers: int | None = None, ray_address: str | None = None) -> pd.DataFrame:
-    """Run configurations given as rows of ``{dotted key: value}`` (optionally ``scenario``,
-    default baseline, and ``seed``, default 1) on top of ``base_overrides`` (Hydra override
-    strings, e.g. ``["population.n_agents=2000"]``), without a store. Returns the rows with
-    every flattened outcome, in input order (for calibration loops)."""
-    from sim.config.compose import compose
-
-    bases: dict[str, dict] = {}
-    tasks = []
-    for i, row in enumerate(overrides_rows):
-        values = dict(row)
-        scenario = values.pop("scenario", "baseline")
-        seed = values.pop("seed", 1)
-        if scenario not in bases:
-            cfg = compose("run", [f"scenario={scenario}", "progress=false", *base_overrides])
-            bases[scenario] = OmegaConf.to_container(cfg)
-        tasks.append((i, bases[scenario], values, seed))
-    results = {}
-    with make_executor(executor, workers, ray_address) as ex:
-        for i, outcomes, _ in ex.imap_unordered(run_task, tasks):
-            results[i] = outcomes
-    inputs = pd.DataFrame([dict(r) for r in overrides_rows])
-    return pd.concat([inputs, pd.DataFrame([results[i] for i in range(len(tasks))])], axis=1)

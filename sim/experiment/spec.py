@@ -228,7 +228,7 @@ def _analysis(value, sampler: str) -> dict:
     """The ``analysis:`` block: sensitivity indices after the runs (sobol or morris only)."""
     if not value:
         return {}
-    allowed = ("outcomes", "convergence", "seed")
+    allowed = ("outcomes", "convergence", "seed", "tornado")
     if not isinstance(value, dict) or any(k not in allowed for k in value):
         raise ExperimentError(f"analysis must be a mapping of {', '.join(allowed)}; got {value!r}")
     if sampler not in ("sobol", "morris"):
@@ -237,7 +237,8 @@ def _analysis(value, sampler: str) -> dict:
     if not isinstance(outcomes, list) or not outcomes:
         raise ExperimentError("analysis.outcomes must list outcome columns, e.g. [uptake_by_income.B40]")
     return {"outcomes": [str(o) for o in outcomes], "convergence": bool(value.get("convergence", True)),
-            **({"seed": int(value["seed"])} if "seed" in value else {})}
+            **({"seed": int(value["seed"])} if "seed" in value else {}),
+            **({"tornado": bool(value["tornado"])} if "tornado" in value else {})}
 
 
 def _bounds(key: str) -> tuple[int, int]:
@@ -301,6 +302,12 @@ def _defaults():
     return default_config()
 
 
+def _derived() -> dict:
+    from sim.experiment.configs import DERIVED
+
+    return DERIVED
+
+
 def _parameter(key: str, role: str, spec, section: str) -> Parameter:
     from omegaconf import ListConfig
 
@@ -311,7 +318,7 @@ def _parameter(key: str, role: str, spec, section: str) -> Parameter:
     if role == "uncertainty" and key.split(".")[0] not in ("behaviour", "market", "population"):
         raise ExperimentError(f"uncertainties: {key} is not an uncertainty: expected a behaviour.*, market.* or "
                               "population.* key (policy.* keys are levers)")
-    default = _leaf(key)
+    default = 0.0 if key in _derived() else _leaf(key)   # a derived key is one number (a range or levels)
     if not isinstance(spec, dict) or len([k for k in ("range", "levels") if k in spec]) != 1:
         raise ExperimentError(f"{section}.{key}={spec!r} is not allowed: expected {{range: [low, high]}} "
                               "or {levels: [v1, v2, ...]}")
@@ -412,7 +419,7 @@ def _check_configs(spec: ExperimentSpec) -> None:
     from omegaconf import OmegaConf
 
     from sim.config import ConfigError, validate_config
-    from sim.experiment.configs import base_configs
+    from sim.experiment.configs import base_configs, expand
 
     try:
         bases = base_configs(spec)
@@ -428,7 +435,7 @@ def _check_configs(spec: ExperimentSpec) -> None:
         for overrides in checks:
             cfg = base.copy()
             try:
-                for key, value in overrides.items():
+                for key, value in expand(overrides).items():
                     OmegaConf.update(cfg, key, list(value) if isinstance(value, tuple) else value, merge=False)
                 validate_config(cfg)
             except ConfigError as exc:

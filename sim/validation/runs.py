@@ -5,11 +5,9 @@ draws, so their differences are paired)."""
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
 
 # name -> overrides. Fake quality: credentials certify nothing (value added 0) and MQA's review
 # lets them through (standard 0), so employers meet accredited credentials worth nothing. Low
@@ -41,46 +39,37 @@ class ValidationRun:
     learners: dict
 
 
-def _run_one(args) -> ValidationRun:
-    name, overrides, seed, n_agents, quarters = args
-    from sim.config.compose import compose, with_values
-    from sim.run import run_scenario
-
-    cfg = with_values(compose("run", overrides), {"seed": seed, "population.n_agents": n_agents,
-                                                  "horizon.quarters": quarters, "progress": False})
-    record = run_scenario(cfg, progress=False)
+def run_extract(record) -> tuple[dict, dict, dict]:
+    """What a worker sends back of one run (``extract`` of its task): outcomes, the time
+    series by (metric, group) and the per-learner arrays of the final population."""
     series = {}
     for (metric, group), frame in record.timeseries.groupby(["metric", "group"], sort=True):
         series[(metric, group)] = frame.sort_values("quarter")["value"].to_numpy()
     keep = ("weight", "income_group", "rural", "education", "ever_enrolled", "first_enrolled_quarter")
     present = record.learner_outcomes["present"]     # the final population, as in summary.json
     learners = {k: record.learner_outcomes[k][present] for k in keep}
-    return ValidationRun(name, seed, record.outcomes, series, learners)
+    return record.outcomes, series, learners
 
 
 def run_all(seeds, n_agents: int, quarters: int, workers: int | None = None, progress: bool = True,
             run_sets: dict[str, list[str]] | None = None) -> dict[str, list[ValidationRun]]:
-    """Simulate every run set for every seed; results ordered by seed, whatever the executor."""
-    run_sets = RUN_SETS if run_sets is None else run_sets
-    jobs = [(name, overrides, seed, n_agents, quarters) for seed in seeds for name, overrides in run_sets.items()]
-    workers = workers or min(len(jobs), os.cpu_count() or 1)
-    results: dict[str, list[ValidationRun]] = {name: [] for name in run_sets}
-    with tqdm(total=len(jobs), desc="validation runs", unit="run", disable=not progress) as bar:
-        if workers <= 1:
-            outputs = []
-            for job in jobs:
-                outputs.append(_run_one(job))
-                bar.update(1)
-        else:
-            import multiprocessing as mp
+    """Simulate every run set for every seed (``n_agents`` agents, ``quarters`` quarters) on
+    ``workers`` processes; results ordered by seed, whatever the executor."""
+    from omegaconf import OmegaConf
 
-            with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-                outputs = []
-                for out in pool.map(_run_one, jobs):
-                    outputs.append(out)
-                    bar.update(1)
-    for out in outputs:
-        results[out.name].append(out)
+    from sim.config.compose import compose
+    from sim.experiment.executors import local_executor, run_tasks
+
+    run_sets = RUN_SETS if run_sets is None else run_sets
+    bases = {name: OmegaConf.to_container(compose("run", overrides)) for name, overrides in run_sets.items()}
+    values = {"population.n_agents": n_agents, "horizon.quarters": quarters, "progress": False}
+    jobs = [(name, seed) for seed in seeds for name in run_sets]
+    tasks = [(i, bases[name], values, seed, run_extract) for i, (name, seed) in enumerate(jobs)]
+    workers = workers or min(len(jobs), os.cpu_count() or 1)
+    outputs = run_tasks(tasks, local_executor(workers), workers, progress=progress, desc="validation runs")
+    results: dict[str, list[ValidationRun]] = {name: [] for name in run_sets}
+    for (name, seed), (_, (outcomes, series, learners), _) in zip(jobs, outputs):
+        results[name].append(ValidationRun(name, seed, outcomes, series, learners))
     for runs in results.values():
         runs.sort(key=lambda r: r.seed)
     return results
