@@ -190,8 +190,10 @@ def set_up_market(model) -> None:
     providers and their offers, employers, the policy ledger and derived behaviour constants."""
     cfg = model.cfg
     model.streams = {name: model.streams_root.keyed(name) for name in KEYED_STREAMS}
+    campuses = np.asarray(model.data.public_universities_by_state, dtype=np.float64)
     model.providers, model.offers = build_providers(model, model.streams_root.generator("providers"),
-                                                    np.asarray(model.data.state_shares))
+                                                    np.asarray(model.data.state_shares),
+                                                    {"public_university": campuses / campuses.sum()})
     model.employers = build_employers(model)
     model.policy = Policy(cfg.policy, cfg.horizon.quarters)
     beh = cfg.behaviour
