@@ -64,6 +64,7 @@ class MicroCredentialModel(mesa.Model):
         targeting = {
             "subsidy_target": levers.subsidy.targeting,
             "device_target": levers.connectivity.device_targeting,
+            "rollout_target": levers.connectivity.rollout_targeting,
             "skills_target": levers.connectivity.skills_targeting,
             "awareness_target": levers.awareness.targeting,
         }

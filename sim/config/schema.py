@@ -145,6 +145,7 @@ class ConnectivityLever(LeverWindow):
     rollout_speedup_urban: float = 1.0
     cost_rm_per_connection: float = 1_200.0   # public cost of an extra upgraded person
     rollout_annual_budget_rm: float = 0.0
+    rollout_targeting: list[str] = field(default_factory=list)   # who the speed-up reaches; empty = everybody
     device_grant_rm: float = 1_500.0     # one computer
     device_annual_budget_rm: float = 0.0
     device_targeting: list[str] = field(default_factory=lambda: ["B40"])

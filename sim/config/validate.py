@@ -120,6 +120,7 @@ RANGES: dict[str, tuple[float, float]] = {
 TARGETING_KEYS = (
     "policy.subsidy.targeting",
     "policy.connectivity.device_targeting",
+    "policy.connectivity.rollout_targeting",
     "policy.connectivity.skills_targeting",
     "policy.awareness.targeting",
 )

@@ -8,6 +8,10 @@ decline of 14%/year, 0.038 per quarter (assumption range 0.02-0.06), urban and r
 Mobile -> fixed: fibre passes 7.7m premises in 2022 on the way to JENDELA phase 2's 9m, and 47%
 of households had fixed broadband in 2023; assume the fixed share grows about 2 points a year
 (range 1-3), mostly in towns: 0.012 urban / 0.005 rural per quarter of the mobile-only.
+
+The connectivity lever speeds the rollout up (urban and rural speed-ups) for the learners its
+``rollout_targeting`` names (any targeting groups, e.g. states; empty = everybody); everyone
+else keeps the status-quo pace.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ def _rollout(model, q: int) -> None:
         boosted = 1.0 - (1.0 - base) ** speed
         u = model.streams["rollout"].uniform(idx, q, tier)
         upgrade = np.where(rural, u < base[1], u < base[0])
-        extra = ~upgrade & np.where(rural, u < boosted[1], u < boosted[0])
+        extra = ~upgrade & np.where(rural, u < boosted[1], u < boosted[0]) & model.masks["rollout_target"][idx]
         if extra.any():
             # Upgrades beyond the status quo are paid by the lever, within its budget.
             cost = lever.cost_rm_per_connection * L.weight[idx[extra]]

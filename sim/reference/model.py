@@ -28,6 +28,7 @@ from sim.rng import Streams
 from sim.targeting import target_mask
 
 TARGETS = {"subsidy_target": ("subsidy", "targeting"), "device_target": ("connectivity", "device_targeting"),
+           "rollout_target": ("connectivity", "rollout_targeting"),
            "skills_target": ("connectivity", "skills_targeting"), "awareness_target": ("awareness", "targeting")}
 
 
