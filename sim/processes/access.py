@@ -18,8 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.domain import FIXED_BROADBAND, MOBILE_ONLY, NO_CONNECTION
+from sim.domain import FIXED_BROADBAND, MOBILE_ONLY, NO_CONNECTION, STATES
 from sim.rules import ration_by_priority
+
+
+def by_state(states: np.ndarray, amounts_rm) -> np.ndarray:
+    """RM per state of residence (float64, one entry per state of ``sim.domain.STATES``)."""
+    return np.bincount(np.asarray(states, dtype=np.intp), weights=np.asarray(amounts_rm, dtype=np.float64),
+                       minlength=len(STATES))
 
 UPGRADE_RATE = {  # (from tier) -> (urban, rural) per quarter, status quo
     NO_CONNECTION: (0.038, 0.038),
@@ -59,7 +65,8 @@ def _rollout(model, q: int) -> None:
             cost = lever.cost_rm_per_connection * L.weight[idx[extra]]
             served = ration_by_priority(np.zeros(extra.sum(), np.int64), cost, u[extra],
                                         [policy.available("connectivity.rollout", q)])
-            policy.book("connectivity.rollout", q, float(cost[served].sum(dtype=np.float64)))
+            policy.book("connectivity.rollout", q, float(cost[served].sum(dtype=np.float64)),
+                        by_state(L.state[idx[extra][served]], cost[served]))
             upgrade[np.flatnonzero(extra)[served]] = True
         L.connectivity[idx[upgrade]] = tier + 1
 
@@ -77,7 +84,8 @@ def _device_grants(model, q: int) -> None:
     served = ration_by_priority(np.zeros(len(idx), np.int64), cost,
                                 model.streams["devices"].uniform(idx, q), [budget])
     L.computer[idx[served]] = True
-    policy.book("connectivity.devices", q, float(cost[served].sum(dtype=np.float64)))
+    policy.book("connectivity.devices", q, float(cost[served].sum(dtype=np.float64)),
+                by_state(L.state[idx[served]], cost[served]))
 
 
 def _skills_courses(model, q: int) -> None:
@@ -94,7 +102,8 @@ def _skills_courses(model, q: int) -> None:
                                 model.streams["skills"].uniform(idx, q), [budget])
     trained = idx[served]
     L.digital_skill[trained] = np.minimum(1.0, L.digital_skill[trained] + lever.skills_gain)
-    policy.book("connectivity.skills", q, float(cost[served].sum(dtype=np.float64)))
+    policy.book("connectivity.skills", q, float(cost[served].sum(dtype=np.float64)),
+                by_state(L.state[trained], cost[served]))
 
 
 def _access_centres(model, q: int) -> None:
@@ -113,7 +122,9 @@ def _access_centres(model, q: int) -> None:
     idx = np.flatnonzero(need)
     covered = model.streams["centres"].uniform(idx, 0) < coverage
     model.community_access[idx[covered]] = True
-    policy.book("connectivity.centres", q, lever.access_centres * lever.centre_cost_rm_per_year / 4.0)
+    cost = lever.access_centres * lever.centre_cost_rm_per_year / 4.0
+    served = by_state(L.state[idx[covered]], L.weight[idx[covered]])   # apportioned by persons covered
+    policy.book("connectivity.centres", q, cost, served * cost / served.sum() if served.sum() > 0 else None)
 
 
 def _awareness_campaign(model, q: int) -> None:
@@ -127,7 +138,9 @@ def _awareness_campaign(model, q: int) -> None:
     available = policy.available("awareness", q)
     scale = 1.0 if needed <= available else available / needed
     model.campaign_intensity = lever.intensity * scale
-    policy.book("awareness", q, needed * scale)
+    persons = by_state(model.learners.state[reached], model.learners.weight[reached])
+    policy.book("awareness", q, needed * scale,
+                persons * (needed * scale / persons.sum()) if persons.sum() > 0 else None)
 
 
 def _employer_campaign(model, q: int) -> None:
