@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
-from sim.domain import INCOME_GROUPS, LABOUR, LOCATIONS, SEXES
+from sim.domain import INCOME_GROUPS, LABOUR, LOCATIONS, SEXES, STATES
 from sim.outcomes import flatten_outcomes as flatten  # noqa: F401 (re-exported)
 
 BASELINE = "baseline"
@@ -30,6 +30,7 @@ WHO_DIMENSIONS = {
     "location": ("rural", LOCATIONS),
     "sex": ("female", SEXES),
     "labour_status": ("initial_labour", LABOUR),
+    "state": ("state", STATES),            # state of residence (leavers: their last state)
 }
 
 
