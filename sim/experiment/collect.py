@@ -110,3 +110,43 @@ def heat_maps(table: pd.DataFrame, keys: list[str], outcome: str, out_dir: Path)
         atomic_write_bytes(path, buffer.getvalue())
         figures.append(path)
     return figures
+
+
+def state_maps(table: pd.DataFrame, keys: list[str], outcome: str, out_dir: Path, max_maps: int = 8) -> list[Path]:
+    """Tile maps by state of ``outcome`` (or of its by-state counterpart: ``uptake_rate`` ->
+    ``uptake_by_state``): one map per value of the first swept key (at most ``max_maps``), or one
+    for the whole sweep, each the mean over the other keys and seeds with a Student-t 95%
+    interval over those jobs. Nothing when the sweep's summaries have no such outcome."""
+    from sim import metrics
+    from sim.domain import STATES
+    from sim.report.state_map import OUTCOMES, TABLE_OUTCOMES, tile_map_figure
+    from sim.store import atomic_write_bytes
+
+    base = outcome.split(".")[0]
+    key = base if base in OUTCOMES else TABLE_OUTCOMES.get(base)
+    columns = [f"{key}.{s}" for s in STATES] if key else []
+    if not columns or not set(columns) <= set(table.columns):
+        return []
+    agents = [f"agents_by_state.{s}" for s in STATES]
+    by = keys[0] if keys else None
+    parts = list(table.groupby(by, sort=True)) if by else [(None, table)]
+    figures = []
+    for value, jobs in parts[:max_maps]:
+        means, intervals = {}, {}
+        for state, column in zip(STATES, columns):
+            mean, lo, hi = metrics.mean_ci(jobs[column].to_numpy(float))
+            means[state], intervals[state] = mean, (lo, hi)
+        noisy = {}
+        if set(agents) <= set(jobs.columns):
+            noisy = {s: bool(jobs[f"agents_by_state.{s}"].mean() < 200) for s in STATES}
+        title = f"{key} by state" + (f", {by}={value}" if by else "") + f" (mean of {len(jobs)} jobs)"
+        fig = tile_map_figure(key, means, "level", title, intervals, noisy,
+                              "Hatched grey tiles: fewer than 200 agents in the state (too noisy to read).",
+                              "Interval: Student-t 95% over the jobs at this setting (seeds and other swept keys).")
+        name = f"collect_state_map_{key}" + (f"__{by}={value}" if by else "") + ".png"
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=110)
+        path = out_dir / name.replace("/", "_")
+        atomic_write_bytes(path, buffer.getvalue())
+        figures.append(path)
+    return figures
