@@ -108,12 +108,13 @@ def unit(outcome: str, kind: str = "level") -> str:
 
 def draw_tile_map(ax, outcome: str, values: Mapping[str, float], kind: str = "level",
                   intervals: Mapping[str, tuple[float, float]] | None = None,
-                  noisy: Mapping[str, bool] | None = None, colourbar: bool = True) -> dict[str, Rectangle]:
+                  noisy: Mapping[str, bool] | None = None, colourbar=True) -> dict[str, Rectangle]:
     """Draw the tile map of ``values`` (state name -> value in the summary's units) on ``ax``.
 
     ``kind`` is ``"level"`` (sequential scale) or ``"effect"`` (diverging, centred at 0);
     ``intervals`` (state -> (low, high)) are written under each value; ``noisy`` states are
-    hatched and greyed. Returns the tile patches by state (in :data:`sim.domain.STATES` order).
+    hatched and greyed. ``colourbar``: True (beside the map), False, or an Axes to draw it in.
+    Returns the tile patches by state (in :data:`sim.domain.STATES` order).
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"no tile map for {outcome!r}: choose one of {', '.join(OUTCOMES)}")
@@ -156,9 +157,13 @@ def draw_tile_map(ax, outcome: str, values: Mapping[str, float], kind: str = "le
         from matplotlib.cm import ScalarMappable
 
         sm = ScalarMappable(norm=Normalize(norm.vmin * k, norm.vmax * k), cmap=cmap)
-        bar = ax.figure.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02, shrink=0.6)
+        if colourbar is True:
+            bar = ax.figure.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02, shrink=0.6)
+        else:
+            bar = ax.figure.colorbar(sm, cax=colourbar, orientation="horizontal")
         bar.set_label(unit(outcome, kind) + (" (scenario minus baseline)" if kind == "effect" else ""), fontsize=8)
         bar.ax.tick_params(labelsize=7)
+        bar.ax.grid(False)
     return tiles
 
 
@@ -170,9 +175,9 @@ def _ink(hex_colour: str) -> str:
 def tile_map_figure(outcome: str, values: Mapping[str, float], kind: str = "level", title: str = "",
                     intervals=None, noisy=None, note: str = "", footer: str = "") -> Figure:
     """A whole figure: title, the map with its colour bar, a note on noisy tiles and a footer."""
-    fig = Figure(figsize=(8.0, 5.4), dpi=100)
-    ax = fig.add_axes((0.02, 0.12, 0.96, 0.76))
-    draw_tile_map(ax, outcome, values, kind, intervals, noisy)
+    fig = Figure(figsize=(8.0, 6.0), dpi=100)
+    ax = fig.add_axes((0.02, 0.27, 0.96, 0.64))
+    draw_tile_map(ax, outcome, values, kind, intervals, noisy, colourbar=fig.add_axes((0.25, 0.19, 0.5, 0.025)))
     fig.suptitle(title or OUTCOMES[outcome][0], fontsize=11, fontweight="bold", x=0.01, ha="left")
     texts = []
     if noisy and any(noisy.get(s) for s in STATES):
