@@ -108,7 +108,8 @@ def counterfactual(scen: Mapping[str, np.ndarray], base: Mapping[str, np.ndarray
     - ``displacement_share``: displaced / baseline enrollees.
 
     ``who`` has one row per (dimension, group): additional, induced and lost completers,
-    additional enrollees and the group's population (persons).
+    additional enrollees and the group's population (persons); a dimension whose array is
+    missing from the records is left out.
     """
     w = _check_paired(scen, base)
     # Enrollees are counted in the final population, like the uptake outcome; completions,
@@ -139,6 +140,8 @@ def counterfactual(scen: Mapping[str, np.ndarray], base: Mapping[str, np.ndarray
     delta_enrollee = es.astype(np.float64) - eb
     rows = []
     for dimension, (key, labels) in WHO_DIMENSIONS.items():
+        if key not in base:   # records without that attribute (e.g. made before states were kept)
+            continue
         codes = np.asarray(base[key]).astype(np.int64)
         k = len(labels)
 
