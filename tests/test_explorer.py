@@ -54,6 +54,37 @@ def test_untouched_baseline_twin_is_identical_and_voucher_helps_b40():
     assert run_config(lv.with_(subsidy_rate=0.9)).scenario.name == "baseline_custom"
 
 
+def test_state_filter_reads_the_state_alone_and_tiles_follow_the_effects():
+    """The numbers filtered to a state are that state's, computed from the twins' learners; the
+    tile map has every state once, noisy where few agents live, and marks the chosen one."""
+    from sim.model.domain import STATES
+    from sim.explorer import readout, state_tiles
+
+    lv = preset_levers("east_malaysia_connectivity", n_agents=4000, seed=2)
+    twin = TwinRun(run_config(lv), baseline_config(lv))
+    for _ in range(3):
+        twin.step()
+    sabah = STATES.index("Sabah")
+    rows = {r["key"]: r for r in readout.rows(twin, "Sabah")}
+    L = twin.scenario.learners
+    here = L.state == sabah
+    assert rows["uptake-all"]["scenario"] == pytest.approx(L.ever_enrolled[here].mean(), rel=1e-6)
+    b40 = here & (L.income_group == 0)
+    assert rows["uptake-B40"]["scenario"] == pytest.approx(L.ever_enrolled[b40].mean(), rel=1e-6)
+    national = {r["key"]: r for r in readout.rows(twin)}
+    assert rows["uptake-all"]["scenario"] != national["uptake-all"]["scenario"]
+    # the package spends only in East Malaysia: all of it on residents of Sabah, Sarawak, Labuan
+    east = sum(readout.rows(twin, s)[-2]["scenario"] for s in ("Sabah", "Sarawak", "Labuan"))
+    assert east == pytest.approx(national["spend"]["scenario"], rel=1e-6)
+    assert readout.rows(twin, "Johor")[-2]["scenario"] == 0
+    tiles = state_tiles.tiles(twin, "Sabah")
+    assert [t["state"] for t in tiles] == list(STATES)
+    assert [t["selected"] for t in tiles].count(True) == 1 and tiles[sabah]["selected"]
+    assert tiles[STATES.index("Putrajaya")]["noisy"]          # about 16 agents at 4,000
+    assert "state-tile" not in readout.table_html(twin, "Sabah") and "data-state='Sabah'" in readout.table_html(
+        twin, "Sabah")
+
+
 def test_export_reproduces_the_page_exactly_with_mcsim_run(tmp_path):
     lv = preset_levers("integrated", n_agents=5000, seed=7).with_(
         subsidy_rate=0.75, subsidy_targeting=("B40", "rural"), awareness_intensity=0.8, device_budget_m=40.0)

@@ -129,6 +129,51 @@ def test_page_offline_lever_effect_and_export(server, tmp_path):
     assert abs(100 * cli_b40 - b40_scenario) <= 0.005 + 1e-9  # the page shows 2 decimals of a percentage
 
 
+def test_clicking_a_state_tile_filters_the_numbers_and_figures(server):
+    """Two quarters of a B40 voucher, then a click on Sabah's tile: the numbers and the figure
+    switch to Sabah (a different uptake, a new picture, the tile marked selected); "All Malaysia"
+    brings the national numbers back."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_context(viewport={"width": 1600, "height": 1300}).new_page()
+            page.goto(server)
+            page.wait_for_selector("#quarter[data-quarter='0']", timeout=60_000)
+            slider = page.locator(".lever-subsidy_rate [role=slider]")   # a B40 voucher at 100% of the fee
+            slider.focus()
+            page.keyboard.press("End")
+            page.wait_for_selector(".lever-subsidy_rate:has-text('100%')", timeout=30_000)
+            for q in (1, 2):
+                page.get_by_role("button", name="Step").click()
+                page.wait_for_selector(f"#quarter[data-quarter='{q}']", timeout=60_000)
+            page.wait_for_selector("#num-uptake-all-scenario", timeout=30_000)
+            national = page.locator("#num-uptake-all-scenario").inner_text()
+            national_src = page.locator("img#figures").get_attribute("src")
+            assert page.locator("#numbers-where").get_attribute("data-state") == ""
+
+            tile = page.locator(".state-tile-sabah")
+            assert "SBH" in tile.inner_text()
+            tile.click()
+            page.wait_for_selector("#numbers-where[data-state='Sabah']", timeout=30_000)
+            page.wait_for_selector("img#figures[data-state='Sabah']", timeout=30_000)
+            assert page.locator("#num-uptake-all-scenario").inner_text() != national
+            assert page.locator("img#figures").get_attribute("src") != national_src
+            assert "selected" in (tile.get_attribute("class") or "")
+            assert page.locator("#num-uptake-B40-difference").is_visible()
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "explorer-sabah.png"), full_page=True)
+
+            page.locator(".state-tile-all").click()
+            page.wait_for_selector("#numbers-where[data-state='']", timeout=30_000)
+            page.wait_for_selector("img#figures[data-state='']", timeout=30_000)
+            assert page.locator("#num-uptake-all-scenario").inner_text() == national
+        finally:
+            browser.close()
+
+
 # --------------------------------------------------------------------------- who may connect
 WS_PATH = "/jupyter/api/kernels/00000000-0000-0000-0000-000000000000/channels?session_id=test"
 OPEN_WEBSOCKET = """url => new Promise(done => {

@@ -41,7 +41,10 @@ def test_basic_launcher_sweep_then_collect_gives_one_row_per_job_and_a_heat_map(
         assert table.loc[row.Index, "uptake_by_income.B40"] == summary["outcomes"]["uptake_by_income"]["B40"]
     pd.testing.assert_frame_equal(pd.read_csv(sweep / "sweep.csv"), table, check_dtype=False)
     figures = sorted(p.name for p in sweep.glob("collect_*.png"))
-    assert figures == ["collect_uptake_rate__scenario__policy.subsidy.rate.png"]  # seed is averaged over
+    # a heat map (seed is averaged over) and a tile map by state per value of the first swept key
+    assert figures == ["collect_state_map_uptake_by_state__scenario=b40_voucher.png",
+                       "collect_state_map_uptake_by_state__scenario=baseline.png",
+                       "collect_uptake_rate__scenario__policy.subsidy.rate.png"]
 
 
 @pytest.mark.slow

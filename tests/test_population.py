@@ -189,6 +189,42 @@ def test_internet_by_location(pop, data):
     assert_share((pop.connectivity == FIXED_BROADBAND).mean(), data.fixed_broadband, N, "fixed broadband")
 
 
+def test_internet_and_broadband_by_state(pop, data):
+    """Each state's share of adults with internet and with fixed broadband is the data file's
+    (rescaled to the national figure) within Z binomial standard errors of the state's agents,
+    and the computer share is the loader's expectation likewise."""
+    for code, name in enumerate(STATES):
+        mask = pop.state == code
+        n = int(mask.sum())
+        conn = pop.connectivity[mask]
+        assert_share((conn != NO_CONNECTION).mean(), data.internet_by_state[code], n, f"internet in {name}")
+        assert_share((conn == FIXED_BROADBAND).mean(), data.fixed_broadband_by_state[code], n, f"fixed broadband in {name}")
+        assert_share(pop.computer[mask].mean(), data.expected_computer_by_state[code], n, f"computer in {name}")
+
+
+def test_state_connectivity_keeps_the_national_figures(data):
+    """Rescaled state figures average (population-weighted) to the national ones, and differ
+    by state: Sabah below Selangor on both."""
+    w = data.state_shares
+    assert abs(w @ data.fixed_broadband_by_state - data.fixed_broadband) < 1e-3
+    national_internet = data.internet_by_location @ [data.expected_urban_share, 1 - data.expected_urban_share]
+    assert abs(w @ data.internet_by_state - national_internet) < 1e-3
+    sabah, selangor = STATES.index("Sabah"), STATES.index("Selangor")
+    assert data.internet_by_state[sabah] < data.internet_by_state[selangor]
+    assert data.fixed_broadband_by_state[sabah] < data.fixed_broadband_by_state[selangor]
+
+
+def test_public_universities_sit_where_their_campuses_are():
+    from sim.config.compose import compose
+    from sim.model import MicroCredentialModel
+
+    cfg = compose("run", ["population.n_agents=2000", "horizon.quarters=1"])
+    model = MicroCredentialModel(cfg)
+    campuses = model.data.public_universities_by_state
+    homes = [p.home_state for p in model.providers if p.kind == 0]
+    assert homes and all(campuses[h] > 0 for h in homes)
+
+
 def test_sample_employer_matches_tables(data):
     rng = np.random.default_rng(3)
     n = 100_000

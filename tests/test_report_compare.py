@@ -40,10 +40,12 @@ def test_every_output_is_written(results):
                  "data/runs.parquet", "data/timeseries.parquet", "data/counterfactuals.parquet",
                  "data/counterfactual_groups.parquet", "tables/effects.csv", "tables/cost_effectiveness.csv",
                  "tables/counterfactuals.csv", "tables/who_completes.csv", "tables/pairing.csv",
-                 "tables/spend_by_lever.csv", "tables/benefit_incidence.csv", "tables/timeseries_summary.csv"):
+                 "tables/spend_by_lever.csv", "tables/benefit_incidence.csv", "tables/timeseries_summary.csv",
+                 "tables/state_effects.csv", "tables/state_cost_effectiveness.csv"):
         assert (results / name).is_file(), name
     for fig in ("uptake_over_time", "uptake_by_group", "equity_ratios", "concentration_indices",
-                "cost_effectiveness", "employer_trust", "online_completion_by_connectivity"):
+                "cost_effectiveness", "employer_trust", "online_completion_by_connectivity",
+                "state_map_level_baseline", *(f"state_map_effect_{s}" for s in SCENARIOS[1:])):
         for fmt in ("png", "svg", "pdf"):
             assert (results / "figures" / f"{fig}.{fmt}").stat().st_size > 1000
     manifest = json.loads((results / "manifest.json").read_text())
@@ -54,7 +56,7 @@ def test_every_output_is_written(results):
 
 def test_html_is_self_contained(results):
     text = (results / "report.html").read_text()
-    assert text.count("data:image/png;base64,") == 7
+    assert text.count("data:image/png;base64,") == 7 + len(SCENARIOS)   # + a tile map per scenario
     assert not re.search(r"<script|<link|@import|url\(|src=\"http|href=\"http", text)
 
 
@@ -141,3 +143,38 @@ def test_counterfactual_totals_agree_exactly_with_the_runs_summaries(results):
     assert pairs.additional_completions.to_numpy() == pytest.approx(completions_gain.to_numpy(), rel=1e-6, abs=1.0)
     assert pairs.subsidy_rm.to_numpy() == pytest.approx(pairs["public_spend_by_lever_rm.subsidy"].to_numpy(), rel=1e-6)
     assert pairs.deadweight.between(0, 1).all()
+
+
+def test_tables_by_state_agree_with_the_national_totals(results):
+    """Additional completers by state add up to the national count, pair by pair; the
+    population-weighted mean of the states' uptake effects is the national effect; public spend
+    placed by state plus what is not placeable is the national spend; the state table's
+    effects are the paired differences of the runs' own columns."""
+    import numpy as np
+
+    from sim.model.domain import STATES
+
+    runs = pd.read_parquet(results / "data/runs.parquet")
+    groups = pd.read_parquet(results / "data/counterfactual_groups.parquet")
+    totals = pd.read_parquet(results / "data/counterfactuals.parquet").set_index(["scenario", "seed"])
+    by_state = groups[groups.dimension == "state"].groupby(["scenario", "seed"]).additional_completers.sum()
+    assert by_state.to_numpy() == pytest.approx(totals.loc[by_state.index, "additional_completers"].to_numpy(),
+                                                rel=1e-9, abs=1e-6)
+    placed = runs[[f"public_spend_by_state_rm.{s}" for s in STATES]].sum(axis=1) + runs.public_spend_not_by_state_rm
+    assert placed.to_numpy() == pytest.approx(runs.public_spend_rm.to_numpy(), rel=1e-9)
+
+    table = pd.read_csv(results / "tables/state_effects.csv")
+    effects = pd.read_csv(results / "tables/effects.csv")
+    for scenario in SCENARIOS[1:]:
+        uptake = table[(table.scenario == scenario) & (table.outcome == "uptake_rate")].set_index("state")
+        weights = runs[runs.scenario == scenario][[f"agents_by_state.{s}" for s in STATES]].mean().to_numpy()
+        national = effects[(effects.scenario == scenario) & (effects.outcome == "uptake_rate")
+                           & (effects.group == "all")].difference.item()
+        # equal agent weights: the agent-weighted mean of per-state rates is the national rate
+        # (agents vary a little by seed through turnover, so the identity holds to that precision)
+        assert np.average(uptake.loc[list(STATES), "difference"], weights=weights) == pytest.approx(national, abs=2e-4)
+        base = runs[runs.scenario == "baseline"].set_index("seed")["uptake_by_state.Sabah"]
+        mine = runs[runs.scenario == scenario].set_index("seed")["uptake_by_state.Sabah"]
+        assert uptake.loc["Sabah", "difference"] == pytest.approx((mine - base).mean(), rel=1e-9, abs=1e-12)
+    assert table.noisy_level.dtype == bool and table.noisy_effect.dtype == bool
+    assert table[table.state == "Putrajaya"].noisy_level.all()   # about 14 agents per replicate at 3,000

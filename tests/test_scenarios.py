@@ -42,8 +42,10 @@ def test_voucher_pair_has_equal_budgets():
 
 def test_state_aimed_scenarios_reach_only_their_states():
     east = compose("run", ["scenario=east_malaysia_connectivity"]).policy.connectivity
-    assert sorted(east.device_targeting) == sorted(east.skills_targeting) == ["labuan", "sabah", "sarawak"]
-    assert east.rollout_annual_budget_rm == 0 and east.access_centres == 0   # not aimable at states
+    assert (sorted(east.device_targeting) == sorted(east.skills_targeting) == sorted(east.rollout_targeting)
+            == ["labuan", "sabah", "sarawak"])
+    assert east.rollout_annual_budget_rm > 0 and east.rollout_speedup_rural > 1
+    assert east.access_centres == 0   # centres serve rural learners nationwide: not aimable at states
     poorest = compose("run", ["scenario=b40_poorest_states"]).policy.subsidy
     assert sorted(poorest.targeting) == ["B40", "kedah", "kelantan", "sabah"]
 
@@ -57,3 +59,27 @@ def test_state_aimed_scenarios_run_only_when_named():
     assert set(NAMED[:-2]) <= set(default)
     named = scenario_names(["b40_poorest_states", "east_malaysia_connectivity"], policy_scenarios())
     assert named == ["baseline", "b40_poorest_states", "east_malaysia_connectivity"]
+
+
+def test_rollout_aimed_at_a_state_upgrades_only_there():
+    """The rollout speed-up reaches only the targeted state: against the status-quo twin (same
+    seed, same draws) connections differ for Sabah's learners alone, and some of them gained."""
+    import numpy as np
+
+    from sim.model.domain import STATES
+    from sim.model import MicroCredentialModel
+
+    common = ["population.n_agents=4000", "horizon.quarters=4", "seed=3"]
+    aimed = ["policy.connectivity.enabled=true", "policy.connectivity.rollout_speedup_rural=5",
+             "policy.connectivity.rollout_speedup_urban=5", "policy.connectivity.rollout_annual_budget_rm=1e12",
+             "policy.connectivity.rollout_targeting=[sabah]"]
+    base = MicroCredentialModel(compose("run", common))
+    scen = MicroCredentialModel(compose("run", common + aimed))
+    for _ in range(4):
+        base.step()
+        scen.step()
+    changed = scen.learners.connectivity != base.learners.connectivity
+    sabah = scen.learners.state == STATES.index("Sabah")
+    assert changed.any() and not (changed & ~sabah).any()
+    assert (scen.learners.connectivity[changed] > base.learners.connectivity[changed]).all()
+    assert scen.policy.spend["connectivity.rollout"].sum() > 0

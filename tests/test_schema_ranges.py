@@ -122,8 +122,9 @@ def test_messages_read_as_before():
 
 
 def test_lists_of_groups_are_marked_in_the_schema():
-    assert GROUP_KEYS == ("policy.subsidy.targeting", "policy.connectivity.device_targeting",
-                          "policy.connectivity.skills_targeting", "policy.awareness.targeting")
+    assert GROUP_KEYS == ("policy.subsidy.targeting", "policy.connectivity.rollout_targeting",
+                          "policy.connectivity.device_targeting", "policy.connectivity.skills_targeting",
+                          "policy.awareness.targeting")
     for key in GROUP_KEYS:
         with pytest.raises(ConfigError, match=f"^{key} has unknown group 'nowhere'"):
             _validate_with(key, ["nowhere"])

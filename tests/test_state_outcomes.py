@@ -46,3 +46,51 @@ def test_completion_and_holders_by_state_match_the_person_records(record):
     persons = np.bincount(p["state"][now], weights=w[now], minlength=len(STATES))
     rates = np.array([o["credential_holders_rate_by_state"][s] for s in STATES])
     assert np.nansum(rates * persons) / persons.sum() == pytest.approx(o["credential_holders_rate"], rel=1e-9)
+
+
+@pytest.fixture(scope="module")
+def east():
+    return run_scenario(small_config("scenario=east_malaysia_connectivity", n_agents=3000, quarters=8))
+
+
+def test_public_spend_by_state_adds_up_to_the_national_total(record, east):
+    for run in (record, east):
+        o = run.outcomes
+        placed = sum(o["public_spend_by_state_rm"].values())
+        assert placed + o["public_spend_not_by_state_rm"] == pytest.approx(o["public_spend_rm"], rel=1e-9)
+        assert all(o["public_spend_by_state_rm"][s] >= o["public_subsidy_spend_by_state_rm"][s] for s in STATES)
+    # every ringgit of the East Malaysian package is placed, and only in its three territories
+    o = east.outcomes
+    assert o["public_spend_not_by_state_rm"] == pytest.approx(0.0, abs=1e-3 * o["public_spend_rm"])
+    east_states = {"Sabah", "Sarawak", "Labuan"}
+    assert all(o["public_spend_by_state_rm"][s] == 0 for s in STATES if s not in east_states)
+    assert o["public_spend_by_state_rm"]["Sabah"] > 0 and o["public_spend_by_state_rm"]["Sarawak"] > 0
+
+
+def test_equity_ratios_and_agents_by_state_match_the_person_records(record):
+    p, o = record.learner_outcomes, record.outcomes
+    now = p["present"]
+    w = p["weight"].astype(np.float64)
+    agents = np.bincount(p["state"][now], minlength=len(STATES))
+    assert [o["agents_by_state"][s] for s in STATES] == agents.astype(float).tolist()
+    for code, state in enumerate(STATES):
+        here = now & (p["state"] == code)
+
+        def rate(mask):
+            return (w[mask] @ p["ever_enrolled"][mask]) / w[mask].sum() if mask.any() else math.nan
+
+        b40, t20 = rate(here & (p["income_group"] == 0)), rate(here & (p["income_group"] == 2))
+        want = b40 / t20 if t20 and not math.isnan(t20) and not math.isnan(b40) else math.nan
+        got = o["rate_ratio_b40_t20_by_state"][state]
+        assert (math.isnan(got) and math.isnan(want)) or got == pytest.approx(want, rel=1e-9), state
+
+
+def test_time_series_carries_uptake_by_state_ending_at_the_summary(record):
+    ts = record.timeseries
+    final = ts[(ts.quarter == ts.quarter.max()) & (ts.metric == "uptake_rate_by_state")]
+    last = dict(zip(final.group, final.value))
+    assert list(last) == list(STATES)
+    assert ts[ts.metric == "uptake_rate_by_state"].quarter.nunique() == record.quarters
+    for state in STATES:
+        want = record.outcomes["uptake_by_state"][state]
+        assert (math.isnan(want) and math.isnan(last[state])) or last[state] == pytest.approx(want, rel=1e-6)

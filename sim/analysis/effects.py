@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
-from sim.model.domain import INCOME_GROUPS, LABOUR, LOCATIONS, SEXES
+from sim.model.domain import INCOME_GROUPS, LABOUR, LOCATIONS, SEXES, STATES
 from sim.model.outcomes import flatten_outcomes as flatten  # noqa: F401 (re-exported)
 
 BASELINE = "baseline"
@@ -30,6 +30,7 @@ WHO_DIMENSIONS = {
     "location": ("rural", LOCATIONS),
     "sex": ("female", SEXES),
     "labour_status": ("initial_labour", LABOUR),
+    "state": ("state", STATES),            # state of residence (leavers: their last state)
 }
 
 
@@ -107,7 +108,8 @@ def counterfactual(scen: Mapping[str, np.ndarray], base: Mapping[str, np.ndarray
     - ``displacement_share``: displaced / baseline enrollees.
 
     ``who`` has one row per (dimension, group): additional, induced and lost completers,
-    additional enrollees and the group's population (persons).
+    additional enrollees and the group's population (persons); a dimension whose array is
+    missing from the records is left out.
     """
     w = _check_paired(scen, base)
     # Enrollees are counted in the final population, like the uptake outcome; completions,
@@ -138,6 +140,8 @@ def counterfactual(scen: Mapping[str, np.ndarray], base: Mapping[str, np.ndarray
     delta_enrollee = es.astype(np.float64) - eb
     rows = []
     for dimension, (key, labels) in WHO_DIMENSIONS.items():
+        if key not in base:   # records without that attribute (e.g. made before states were kept)
+            continue
         codes = np.asarray(base[key]).astype(np.int64)
         k = len(labels)
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from sim import metrics
 from sim.analysis.effects import BASELINE, cost_effectiveness, paired_effects, summarise_replicates
+from sim.analysis.state_tables import state_cost_effectiveness, state_effects
 from sim.model.policy import LEVER_NAMES
 
 COUNTERFACTUAL_MEASURES = ("induced_enrollees", "displaced_enrollees", "additional_enrollees",
@@ -123,6 +124,8 @@ def build_tables(runs, series, counterfactuals, groups, level: float = 0.95) -> 
         "benefit_incidence": incidence_table(runs, who, level),
         "pairing": pairing.reset_index(drop=True),
         "timeseries_summary": timeseries_summary(series, level),
+        "state_effects": state_effects(effects, runs),
+        "state_cost_effectiveness": state_cost_effectiveness(runs, groups, level),
     }
     for name, table in tables.items():  # scenarios in the order they were run
         if "scenario" in table:

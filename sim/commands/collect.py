@@ -2,7 +2,9 @@
 
 Writes ``sweep.parquet`` and ``sweep.csv`` (one row per job: override keys, then flattened
 outcomes) and one heat map per pair of swept keys (the outcome's mean over the other keys and
-seeds; a line chart when only one key was swept) into SWEEP_DIR (or ``out``).
+seeds; a line chart when only one key was swept) into SWEEP_DIR (or ``out``), and tile maps by
+state of the outcome's by-state counterpart (uptake_rate -> uptake_by_state), one per value
+of the first swept key.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from sim.commands.common import fail
 
 
 def main(args: list[str]) -> None:
-    from sim.experiment.collect import CollectError, collect_table, heat_maps, swept_keys
+    from sim.experiment.collect import CollectError, collect_table, swept_keys
+    from sim.report.sweep import heat_maps, state_maps
     from sim.store import atomic_write_bytes, write_parquet
 
     if any(a in ("-h", "--help") for a in args):
@@ -43,6 +46,7 @@ def main(args: list[str]) -> None:
         atomic_write_bytes(out_dir / "sweep.csv", table.to_csv(index=False).encode())
         keys = swept_keys(table, outcome_columns)
         figures = heat_maps(table, keys, outcome, out_dir)
+        figures += state_maps(table, keys, outcome, out_dir)
     except OSError as exc:
         fail("collect", f"cannot write into {out_dir} ({exc.strerror or exc}): free some space or choose another "
                         "folder with out=DIR")

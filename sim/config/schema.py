@@ -175,6 +175,7 @@ class ConnectivityLever(LeverWindow):
     rollout_speedup_urban: float = ranged(1.0, 1, 100)
     cost_rm_per_connection: float = ranged(1_200.0, 0, INF)  # public cost of an extra upgraded person
     rollout_annual_budget_rm: float = ranged(0.0, 0, INF)
+    rollout_targeting: list[str] = groups()                  # who the speed-up reaches; empty = everybody
     device_grant_rm: float = ranged(1_500.0, 0, INF)         # one computer
     device_annual_budget_rm: float = ranged(0.0, 0, INF)
     device_targeting: list[str] = groups("B40")

@@ -84,9 +84,12 @@ class PopulationData:
     # Digital
     internet_by_location: np.ndarray     # (location,) household share with internet
     fixed_broadband: float               # household share with fixed broadband
-    p_no_internet: np.ndarray            # (location, income group)
-    p_fixed_if_connected: np.ndarray     # (location, income group)
-    p_computer: np.ndarray               # (location, income group)
+    internet_by_state: np.ndarray        # (state,) household share with internet, rescaled to the national figure
+    fixed_broadband_by_state: np.ndarray  # (state,) household share with fixed broadband, rescaled likewise
+    computer_by_state: np.ndarray        # (state,) household computer access as in the file (shifts p_computer)
+    p_no_internet: np.ndarray            # (state, location, income group)
+    p_fixed_if_connected: np.ndarray     # (state, location, income group)
+    p_computer: np.ndarray               # (state, location, income group)
     computer_factor_no_internet: float
     skill_mean: np.ndarray               # (education, age band), Beta mean in (0, 1)
     skill_concentration: float
@@ -95,6 +98,8 @@ class PopulationData:
     expected_education_shares: np.ndarray       # (education,)
     expected_income_group_shares: np.ndarray    # (income group,)
     income_group_by_location: np.ndarray        # (location, income group), rows sum to 1
+    expected_computer_by_state: np.ndarray      # (state,) expected share of adults with a computer
+    public_universities_by_state: np.ndarray    # (state,) main campuses (home states of public universities)
 
     def state_names(self) -> tuple[str, ...]:
         return STATES
@@ -370,19 +375,20 @@ class _Reader:
         internet = self.vector(f"{dg}.household_internet_by_location_2024", LOCATIONS, lo=0.0, hi=1.0, what=P)
         fixed = self.prob(f"{dg}.household_fixed_broadband_2023")
         self.prob(f"{dg}.household_computer_2023")
+        net_s = self.per_state(f"{dg}.household_internet_by_state_2024", 0.0, 1.0, P)
+        fix_s = self.per_state(f"{dg}.household_fixed_broadband_by_state_2023", 0.0, 1.0, P)
+        comp_s = self.per_state(f"{dg}.household_computer_by_state_2023", 0.01, 0.99, "must be in [0.01, 0.99]")
+        self.figure(f"{dg}.jendela_fibre_premises_2021")
         off_none = self.vector(f"{dg}.no_internet_logit_by_income_group", INCOME_GROUPS)
-        a_none = np.array([
-            _solve_monotone(lambda a, l=l: float(ig_by_loc[l] @ expit(a + off_none)) - (1.0 - internet[l]), -30, 30)
-            for l in range(2)])
-        p_none = expit(a_none[:, None] + off_none[None, :])                # (l, ig)
         fl = self.vector(f"{dg}.fixed_logit_by_location", LOCATIONS)
         fi = self.vector(f"{dg}.fixed_logit_by_income_group", INCOME_GROUPS)
-        w_l_ig_n = w_l_ig / w_l_ig.sum()
-        b_fix = _solve_monotone(
-            lambda b: float((w_l_ig_n * (1 - p_none) * expit(b + fl[:, None] + fi[None, :])).sum()) - fixed, -30, 30)
-        p_fixed = expit(b_fix + fl[:, None] + fi[None, :])
-        p_comp = self.table(f"{dg}.computer_probability", LOCATIONS, INCOME_GROUPS, lo=0.0, hi=1.0, what=P)
+        p_comp_l = self.table(f"{dg}.computer_probability", LOCATIONS, INCOME_GROUPS, lo=0.0, hi=1.0, what=P)
         comp_f = self.prob(f"{dg}.computer_factor_no_internet")
+        w_s_l_ig = (w_sle[..., None] * p_ig_sle).sum(axis=2)               # (s, l, ig)
+        w_s_l_ig = w_s_l_ig / w_s_l_ig.sum()
+        p_none, p_fixed, p_comp, net_s, fix_s, exp_comp_s = _state_digital(
+            w_s_l_ig, internet, fixed, net_s, fix_s, comp_s, off_none, fl, fi, p_comp_l, comp_f)
+        unis = self._state_counts("providers.public_universities_by_state")
         sk_e = self.vector(f"{dg}.digital_skill_mean_by_education", EDUCATION, lo=0.0, hi=1.0, what="must be in [0, 1]")
         sk_a = self.vector(f"{dg}.digital_skill_shift_by_age_band", AGE_BANDS, lo=-1.0, hi=1.0, what="must be in [-1, 1]")
         sk_c = self.positive(f"{dg}.digital_skill_concentration")
@@ -400,12 +406,24 @@ class _Reader:
             levy_probability=levy, levy_coverage_target=cov_target, levy_coverage_implied=cov,
             wage_median_by_education=wmed, wage_age_factor=wage_age, wage_rural_factor=wage_rural,
             wage_ability_coefficient=wage_ab, wage_sigma=wage_sigma, informal_wage_factor=inf_wage,
-            internet_by_location=internet, fixed_broadband=fixed, p_no_internet=p_none,
+            internet_by_location=internet, fixed_broadband=fixed, internet_by_state=net_s,
+            fixed_broadband_by_state=fix_s, computer_by_state=comp_s, p_no_internet=p_none,
             p_fixed_if_connected=p_fixed, p_computer=p_comp, computer_factor_no_internet=comp_f,
             skill_mean=skill_mean, skill_concentration=sk_c,
             expected_urban_share=exp_urban, expected_education_shares=exp_edu,
             expected_income_group_shares=exp_ig, income_group_by_location=ig_by_loc,
+            expected_computer_by_state=exp_comp_s, public_universities_by_state=unis,
         )
+
+    def _state_counts(self, key: str) -> np.ndarray:
+        """A mapping of every state to a count >= 0 (one figure with its provenance)."""
+        v = self.figure(key)
+        if not isinstance(v, dict) or sorted(v) != sorted(STATES):
+            self.fail(key, f"must map exactly the states {', '.join(STATES)} to counts")
+        counts = self.vector(key, STATES, v, 0.0, math.inf, "must be a count >= 0")
+        if counts.sum() <= 0:
+            self.fail(key, "sum to 0, must name at least one campus")
+        return counts
 
     def _edu_table(self) -> np.ndarray:
         key = "education.shares_by_age_band"
@@ -449,6 +467,64 @@ class _Reader:
                       f"is {mean!r}, too close to the median for the between-state and education spread in the file")
         sigma = _solve_monotone(mean_gap, lo, hi)
         return log_k_for(sigma), sigma
+
+
+def _state_digital(w, internet_l, fixed, net_s, fix_s, comp_s, off_none, fl, fi, p_comp_l, comp_f):
+    """Connectivity and computer probabilities by (state, location, income group).
+
+    ``w`` is the joint weight of (state, location, income group), summing to 1. The state
+    figures are first rescaled so their population-weighted means equal the national figures
+    the calibration uses (the urban/rural internet rates, the fixed-broadband share, the
+    national computer share implied by ``p_comp_l``): the no-internet shares and the fixed
+    shares multiplicatively, computers through a common logit offset. Then
+
+    - P(no internet | s, l, ig) = logistic(a[l] + off_none[ig] + d[s]), a and d solved
+      alternately (raking) so both the location rates and the state rates hold;
+    - P(fixed | connected, s, l, ig) = logistic(fl[l] + fi[ig] + e[s]), e solved per state;
+    - P(computer | s, l, ig) = logistic(logit p_comp_l[l, ig] + g[s]), g[s] solved so the
+      state's expected share of adults with a computer is the national share (implied by
+      ``p_comp_l``) times the state's household figure over the national household figure
+      (capped at 0.99): the state's own income and urban mix is not counted twice.
+
+    Returns (p_none, p_fixed, p_comp, internet_s, fixed_s, expected_computer_s)."""
+    w_s = w.sum(axis=(1, 2))
+    w_l = w.sum(axis=(0, 2))
+    none_nat = float(w_l @ (1.0 - internet_l))
+    none_s = (1.0 - net_s) * none_nat / float(w_s @ (1.0 - net_s))
+    if none_s.max() >= 1:
+        raise DataError("digital.household_internet_by_state_2024: rescaled to the national figure, a state has no internet at all")
+    fix_s = fix_s * fixed / float(w_s @ fix_s)
+    a = np.zeros(2)
+    d = np.zeros(len(w_s))
+    for _ in range(25):
+        for s_ in range(len(w_s)):
+            ws = w[s_] / w[s_].sum()
+            d[s_] = _solve_monotone(lambda x: float((ws * expit(a[:, None] + off_none[None, :] + x)).sum()) - none_s[s_],
+                                    -40, 40)
+        for l in range(2):
+            wl = w[:, l] / w[:, l].sum()
+            a[l] = _solve_monotone(lambda x: float((wl * expit(x + off_none[None, :] + d[:, None])).sum())
+                                   - (1.0 - internet_l[l]), -40, 40)
+    p_none = expit(a[None, :, None] + off_none[None, None, :] + d[:, None, None])        # (s, l, ig)
+    base = fl[:, None] + fi[None, :]
+    e = np.array([
+        _solve_monotone(lambda x, s_=s_: float((w[s_] * (1 - p_none[s_]) * expit(base + x)).sum() / w[s_].sum())
+                        - min(fix_s[s_], float((w[s_] * (1 - p_none[s_])).sum() / w[s_].sum()) - 1e-9), -40, 40)
+        for s_ in range(len(w_s))])
+    p_fixed = expit(base[None] + e[:, None, None])
+    have = 1.0 - p_none * (1.0 - comp_f)               # computer factor for those without internet
+    clipped = np.clip(p_comp_l, 1e-9, 1 - 1e-9)
+    logit_l = np.log(clipped / (1 - clipped))
+    comp_nat_hh = float(w_s @ comp_s)
+    national = float((w * p_comp_l[None] * have).sum())
+    target = np.minimum(national * comp_s / comp_nat_hh, 0.99)     # the state's gap as a ratio to the nation
+    g = np.array([
+        _solve_monotone(lambda x, s_=s_: float((w[s_] * expit(logit_l + x) * have[s_]).sum() / w[s_].sum()) - target[s_],
+                        -30, 30)
+        for s_ in range(len(w_s))])
+    p_comp = expit(logit_l[None] + g[:, None, None])
+    exp_comp_s = (w * p_comp * have).sum(axis=(1, 2)) / w_s
+    return p_none, p_fixed, p_comp, 1.0 - none_s, fix_s, exp_comp_s
 
 
 def _solve_monotone(f, lo: float, hi: float, iters: int = 100) -> float:

@@ -1,4 +1,5 @@
-"""Gather a Hydra multirun (``mcsim run -m ...``) into one tidy table and heat maps.
+"""Gather a Hydra multirun (``mcsim run -m ...``) into one tidy table (its figures:
+``sim.report.sweep``).
 
 Each job folder of a sweep holds ``.hydra/overrides.yaml`` (what was swept) and
 ``summary.json`` (the run's outcomes). The table has one row per finished job: ``job``, one
@@ -7,8 +8,6 @@ column per override key, then the flattened outcomes.
 
 from __future__ import annotations
 
-import io
-import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -69,44 +68,3 @@ def swept_keys(table: pd.DataFrame, outcome_columns: list[str]) -> list[str]:
     """Override keys that take more than one value (seed excluded: it is averaged over)."""
     return [c for c in table.columns
             if c not in outcome_columns and c not in ("job", "seed") and table[c].nunique() > 1]
-
-
-def heat_maps(table: pd.DataFrame, keys: list[str], outcome: str, out_dir: Path) -> list[Path]:
-    """One figure per pair of swept keys: the outcome's mean over every other key (and seed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sim.store import atomic_write_bytes
-
-    figures = []
-    pairs = list(itertools.combinations(keys, 2)) or [(k, None) for k in keys]
-    for x, y in pairs:
-        fig, ax = plt.subplots(figsize=(6, 4.5))
-        if y is None:
-            means = table.groupby(x)[outcome].mean()
-            ax.plot([str(v) for v in means.index], means.to_numpy(), marker="o")
-            ax.set_xlabel(x)
-            ax.set_ylabel(f"{outcome} (mean)")
-            name = f"collect_{outcome}__{x}.png"
-        else:
-            grid = table.pivot_table(index=y, columns=x, values=outcome, aggfunc="mean")
-            image = ax.imshow(grid.to_numpy(), cmap="viridis", aspect="auto", origin="lower")
-            ax.set_xticks(range(grid.shape[1]), [str(v) for v in grid.columns], rotation=30)
-            ax.set_yticks(range(grid.shape[0]), [str(v) for v in grid.index])
-            for (i, j), value in pd.DataFrame(grid.to_numpy()).stack().items():
-                ax.text(j, i, f"{value:.3g}", ha="center", va="center", color="white", fontsize=8)
-            ax.set_xlabel(x)
-            ax.set_ylabel(y)
-            fig.colorbar(image, ax=ax, label=f"{outcome} (mean over other keys and seeds)")
-            name = f"collect_{outcome}__{x}__{y}.png"
-        ax.set_title(outcome)
-        fig.tight_layout()
-        path = out_dir / name.replace("/", "_")
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=110)
-        plt.close(fig)
-        atomic_write_bytes(path, buffer.getvalue())
-        figures.append(path)
-    return figures

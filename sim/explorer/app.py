@@ -15,7 +15,7 @@ import threading
 import solara
 
 from sim.config.compose import policy_scenarios
-from sim.explorer import figures, readout
+from sim.explorer import figures, readout, state_tiles
 from sim.explorer.export import export_file_name, export_yaml
 from sim.explorer.levers import POPULATION_SIZES, SLIDERS, Levers, baseline_config, preset_levers, run_config
 from sim.explorer.twin import TwinRun
@@ -30,6 +30,7 @@ twin = solara.reactive(None)          # TwinRun for the current levers, or None 
 version = solara.reactive(0)          # bumped after each step so views re-render
 playing = solara.reactive(False)
 status = solara.reactive("Set the levers, then press Step or Run.")
+selected_state = solara.reactive(None)   # a name of sim.model.domain.STATES: filters numbers and figures
 _step_lock = threading.Lock()
 
 
@@ -187,16 +188,43 @@ def Page():
             Results(t)
 
 
+def select_state(state: str | None) -> None:
+    """Filter the views to ``state``; selecting the selected state again clears the filter."""
+    selected_state.set(None if state is None or state == selected_state.value else state)
+
+
+@solara.component
+def StateMap(t):
+    """The clickable tile map of the states (sim.explorer.state_tiles)."""
+    version.value  # noqa: B018 - subscribe
+    chosen = selected_state.value
+    with solara.Div(classes=["state-map"]):
+        with solara.Row(style="align-items: center", gap="8px"):
+            solara.HTML(tag="b", unsafe_innerHTML="States")
+            solara.Button("All Malaysia", on_click=lambda: select_state(None), small=True, outlined=chosen is not None,
+                          classes=["state-tile-all"])
+            solara.HTML(tag="span", unsafe_innerHTML=state_tiles.legend_html(t), style="font-size: 12px")
+        with solara.Div(style="display: grid; grid-template-columns: repeat(9, 60px); grid-auto-rows: 60px; "
+                              "gap: 2px; margin-top: 4px"):
+            for tile in state_tiles.tiles(t, chosen):
+                solara.Button(children=[solara.HTML(tag="div", unsafe_innerHTML=state_tiles.tile_text(tile))],
+                              on_click=lambda s=tile["state"]: select_state(s),
+                              classes=["state-tile", f"state-tile-{tile['id']}"] + (["selected"] if tile["selected"] else []),
+                              style=state_tiles.tile_style(tile), attributes={"title": tile["state"]})
+
+
 @solara.component
 def Results(t):
     version.value  # noqa: B018 - subscribe
     quarter = t.quarter if t is not None else 0  # read once: numbers, picture and label agree
+    state = selected_state.value
     title = ""
     if quarter > 0:
-        title = f"{t.scenario.cfg.scenario.name} vs baseline, seed {t.scenario.cfg.seed}, after {quarter} quarters"
-    fig = solara.use_memo(lambda: figures.dashboard(t, title), dependencies=[t, quarter])
+        title = (f"{t.scenario.cfg.scenario.name} vs baseline, seed {t.scenario.cfg.seed}, after {quarter} quarters"
+                 + (f", {state}" if state else ""))
+    fig = solara.use_memo(lambda: figures.dashboard(t, title, state), dependencies=[t, quarter, state])
     png = solara.use_memo(lambda: base64.b64encode(figures.figure_bytes(fig, "png", dpi=100)).decode(),
-                          dependencies=[t, quarter])
+                          dependencies=[t, quarter, state])
     with solara.Column(gap="8px"):
         solara.HTML(tag="h2", unsafe_innerHTML="mcsim explorer: micro-credential levers and their baseline twin",
                     style="margin: 4px 0; font-size: 20px")
@@ -204,8 +232,10 @@ def Results(t):
         solara.HTML(tag="div", attributes={"id": "quarter", "data-quarter": str(quarter)},
                     unsafe_innerHTML=f"Quarter {quarter} of {t.horizon if t else 40}"
                                      + (f" ({t.period()})" if quarter else ""))
-        solara.HTML(tag="div", unsafe_innerHTML=readout.table_html(t))
-        # One <img> carrying its quarter, so the picture and its label change together.
-        solara.HTML(tag="img", attributes={"id": "figures", "data-quarter": str(quarter), "style": "max-width: 100%",
+        StateMap(t)
+        solara.HTML(tag="div", unsafe_innerHTML=readout.table_html(t, state))
+        # One <img> carrying its quarter and state, so the picture and its label change together.
+        solara.HTML(tag="img", attributes={"id": "figures", "data-quarter": str(quarter), "data-state": state or "",
+                                           "style": "max-width: 100%",
                                            "src": f"data:image/png;base64,{png}", "alt": "explorer figures"})
         Exports(fig)

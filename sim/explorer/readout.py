@@ -23,24 +23,30 @@ ROWS = (  # key, label, metric, group, kind
 )
 
 
-def rows(twin) -> list[dict]:
-    """One dict per headline: key, label, scenario, baseline, difference, ci (pp or None)."""
+def rows(twin, state: str | None = None) -> list[dict]:
+    """One dict per headline: key, label, scenario, baseline, difference, ci (pp or None).
+    With ``state`` (a name of ``sim.model.domain.STATES``) the numbers are that state's: uptake and
+    equity ratios within it, public spend placed on its residents; employer trust stays national."""
     out = []
     if twin is None or twin.quarter == 0:
         return out
     for key, label, metric, group, kind in ROWS:
         if metric == "public_spend_rm":
-            s = sum(v[-1] for v in twin.cumulative_spend_rm("scenario").values()) / 1e6
-            b = sum(v[-1] for v in twin.cumulative_spend_rm("baseline").values()) / 1e6
+            s = sum(v[-1] for v in twin.cumulative_spend_rm("scenario", state).values()) / 1e6
+            b = sum(v[-1] for v in twin.cumulative_spend_rm("baseline", state).values()) / 1e6
         elif metric == "public_spend_attributable_rm":
-            s = twin.attributable_spend_so_far_rm("scenario") / 1e6
-            b = twin.attributable_spend_so_far_rm("baseline") / 1e6
+            s = twin.attributable_spend_so_far_rm("scenario", state) / 1e6
+            b = twin.attributable_spend_so_far_rm("baseline", state) / 1e6
         else:
-            s = float(twin.series(metric, group)[-1])
-            b = float(twin.series(metric, group, "baseline")[-1])
+            s = float(twin.series(metric, group, "scenario", state)[-1])
+            b = float(twin.series(metric, group, "baseline", state)[-1])
+        if state is not None and metric == "employer_trust":
+            label += " (national)"
+        elif state is not None and metric == "public_spend_rm":
+            label = f"Public spend so far on residents of {state}, RM million"
         ci = None
         if metric == "uptake_rate":
-            _, lo, hi = twin.paired_uptake(group)
+            _, lo, hi = twin.paired_uptake(group, state)
             ci = (100 * lo, 100 * hi)
         out.append({"key": key, "label": label, "kind": kind, "scenario": s, "baseline": b,
                     "difference": s - b, "ci": ci})
@@ -58,9 +64,9 @@ def _fmt(value: float, kind: str, signed: bool = False) -> str:
     return f"{value:{sign}.3f}"
 
 
-def table_html(twin) -> str:
+def table_html(twin, state: str | None = None) -> str:
     body = []
-    for r in rows(twin):
+    for r in rows(twin, state):
         ci = f" <small>({r['ci'][0]:+.2f} to {r['ci'][1]:+.2f})</small>" if r["ci"] else ""
         body.append(
             f"<tr><th>{html.escape(r['label'])}</th>"
@@ -69,7 +75,9 @@ def table_html(twin) -> str:
             f"<td><span id='num-{r['key']}-difference'>{_fmt(r['difference'], r['kind'], True)}</span>{ci}</td></tr>")
     if not body:
         return "<p id='numbers-empty'>No quarters simulated yet.</p>"
-    head = ("<tr><th></th><th>Scenario</th><th>Baseline twin</th>"
+    where = html.escape(state) if state else "all Malaysia"
+    head = (f"<tr><th id='numbers-where' data-state='{html.escape(state or '')}'>{where}</th>"
+            "<th>Scenario</th><th>Baseline twin</th>"
             "<th>Difference <small>(95% interval, paired by agent)</small></th></tr>")
     style = ("<style>.mc-num td,.mc-num th{padding:2px 10px;text-align:right;font-size:13px}"
              ".mc-num th:first-child{text-align:left}</style>")

@@ -99,11 +99,21 @@ def quarter_record(model, q: int) -> dict:
     spend = model.policy.spend_by_lever()
     conn = np.array([count.persons(L.connectivity == tier) for tier in range(len(CONNECTIVITY))]) / total
     completers = L.weight[model.state.new_completers].sum(dtype=np.float64)
+    n_states = len(STATES)
+    if count.uniform:   # counts times the common weight, as PersonCounter
+        ever_by_state = np.bincount(L.state[ever], minlength=n_states).astype(np.float64)
+        pop_by_state = np.bincount(L.state, minlength=n_states).astype(np.float64)
+    else:
+        ever_by_state = np.bincount(L.state, weights=L.weight * ever, minlength=n_states)
+        pop_by_state = np.bincount(L.state, weights=L.weight, minlength=n_states)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        uptake_by_state = ever_by_state / pop_by_state
     return {
         "uptake_rate": {"all": float(count.persons(ever) / total),
                         **dict(zip(INCOME_GROUPS, income.tolist())),
                         **dict(zip(LOCATIONS, location.tolist())),
                         **dict(zip(SEXES, sex.tolist()))},
+        "uptake_rate_by_state": dict(zip(STATES, uptake_by_state.tolist())),
         "rate_ratio": {"B40/T20": metrics.rate_ratio(income[B40], income[T20]),
                        "rural/urban": metrics.rate_ratio(location[1], location[0]),
                        "female/male": metrics.rate_ratio(sex[1], sex[0])},
@@ -143,11 +153,12 @@ def _shares(persons: np.ndarray, labels) -> dict[str, float]:
     return {label: float(x / total) if total > 0 else float("nan") for label, x in zip(labels, persons)}
 
 
-def _by_state(model, holders: np.ndarray, w: np.ndarray) -> dict:
-    """Completion rate, credential-holder rate and public subsidy spend (RM) by state of
-    residence. Completions, enrolments and subsidies count everyone who lived in the run
-    (leavers in their last state), as the national totals do; holders are the final
-    population, as ``credential_holders_rate``. NaN for a state without enrolments."""
+def _by_state(model, holders: np.ndarray, w: np.ndarray, ever: np.ndarray) -> dict:
+    """Completion rate, credential-holder rate, equity ratios of uptake, public spend (RM) and
+    agents by state of residence. Completions, enrolments and subsidies count everyone who
+    lived in the run (leavers in their last state), as the national totals do; holders, uptake
+    and agents are the final population, as the national rates. NaN for a state without
+    enrolments (completion) or without the ratio's reference group (ratios)."""
     L, n = model.learners, len(STATES)
 
     def total(values: str) -> np.ndarray:
@@ -159,10 +170,27 @@ def _by_state(model, holders: np.ndarray, w: np.ndarray) -> dict:
     enrolments, completions = total("enrolments"), total("completions")
     with np.errstate(invalid="ignore", divide="ignore"):
         completion = np.where(enrolments > 0, completions / enrolments, np.nan)
+    subsidy = total("subsidy_rm")
+    spend = subsidy + model.policy.placed_spend_by_state()
+    all_spend = float(sum(arr.sum() for arr in model.policy.spend_by_lever().values()))
+
+    def ratio_by_state(codes: np.ndarray, top: int, bottom: int) -> dict[str, float]:
+        cell = L.state.astype(np.int64) * 3 + codes
+        num = np.bincount(cell, weights=w * ever, minlength=3 * n).reshape(n, 3)
+        den = np.bincount(cell, weights=w, minlength=3 * n).reshape(n, 3)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = num / den
+        return {s: metrics.rate_ratio(rate[i, top], rate[i, bottom]) for i, s in enumerate(STATES)}
+
     return {
         "completion_rate_by_state": dict(zip(STATES, completion.tolist())),
         "credential_holders_rate_by_state": metrics.rate_by_group(holders, w, L.state, STATES),
-        "public_subsidy_spend_by_state_rm": dict(zip(STATES, total("subsidy_rm").tolist())),
+        "rate_ratio_b40_t20_by_state": ratio_by_state(L.income_group.astype(np.int64), B40, T20),
+        "rate_ratio_rural_urban_by_state": ratio_by_state(L.rural.astype(np.int64), 1, 0),
+        "public_subsidy_spend_by_state_rm": dict(zip(STATES, subsidy.tolist())),
+        "public_spend_by_state_rm": dict(zip(STATES, spend.tolist())),
+        "public_spend_not_by_state_rm": all_spend - float(spend.sum()),
+        "agents_by_state": dict(zip(STATES, np.bincount(L.state, minlength=n).astype(float).tolist())),
     }
 
 
@@ -202,7 +230,7 @@ def summarise(model) -> dict:
         "uptake_by_age_band": metrics.rate_by_group(ever, w, age_band(L.age), AGE_BANDS),
         "uptake_by_labour_status": metrics.rate_by_group(ever, w, model.initial_labour, LABOUR),
         "uptake_by_state": metrics.rate_by_group(ever, w, L.state, STATES),
-        **_by_state(model, holders, w),
+        **_by_state(model, holders, w, ever),
         "credential_holders_by_income": metrics.rate_by_group(holders, w, L.income_group, INCOME_GROUPS),
         "credential_holders_by_location": metrics.rate_by_group(holders, w, L.rural.astype(np.int64), LOCATIONS),
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.domain import STATES
 
 # A booking may exceed what is available by this share of the annual budget (plus RM 1e-6):
 # callers ration in float64 over many claimants, and summation order moves the last digits.
@@ -33,6 +34,7 @@ POTS = {
 
 # targeting mask -> (lever, config key of its groups)
 TARGETS = {"subsidy_target": ("subsidy", "targeting"), "device_target": ("connectivity", "device_targeting"),
+           "rollout_target": ("connectivity", "rollout_targeting"),
            "skills_target": ("connectivity", "skills_targeting"), "awareness_target": ("awareness", "targeting")}
 
 # The publicly funded levers, in ledger order: those with a budget pot (the levy sponsorship is
@@ -53,6 +55,9 @@ class Policy:
         self.spend = {pot: np.zeros(quarters) for pot in POTS}   # RM per quarter
         self.levy_spend = np.zeros(quarters)                     # HRD Corp levy, RM per quarter
         self.out_of_pocket = np.zeros(quarters)                  # learners' own fees, RM
+        # RM over the run by state of the persons a booking served (pots whose bookings say so:
+        # rollout, devices, skills courses, access centres, awareness); see book(by_state=...).
+        self.spend_by_state = {pot: np.zeros(len(STATES)) for pot in POTS}
 
     # ------------------------------------------------------------------ settings
     def lever(self, name: str):
@@ -96,10 +101,11 @@ class Policy:
         released = budget * (quarter % 4 + 1) / 4.0
         return released - float(self.spend[pot][year_start:quarter + 1].sum())
 
-    def book(self, pot: str, quarter: int, amount_rm: float) -> None:
+    def book(self, pot: str, quarter: int, amount_rm: float, by_state=None) -> None:
         """Spend ``amount_rm`` from ``pot`` in ``quarter``. Raises :class:`OverspendError`, leaving
         the ledger unchanged, when the lever is inactive or the amount exceeds what is available
-        by more than rounding."""
+        by more than rounding. ``by_state`` (RM per state of residence of the persons served,
+        summing to ``amount_rm``) also books the amount by state."""
         if not amount_rm >= 0:   # also refuses NaN
             raise ValueError(f"spend on {pot} must be a number >= 0, got {amount_rm}")
         if amount_rm == 0:
@@ -115,6 +121,8 @@ class Policy:
                                  f"RM {self.available(pot, quarter):,.2f} available "
                                  f"(annual budget RM {budget:,.2f})")
         self.spend[pot][quarter] += amount_rm
+        if by_state is not None:
+            self.spend_by_state[pot] += np.asarray(by_state, dtype=np.float64)
 
     # ------------------------------------------------------------------ lever helpers
     def accredited_subsidy_rate(self, quarter: int) -> float:
@@ -140,6 +148,11 @@ class Policy:
         return 0.3
 
     # ------------------------------------------------------------------ ledger views
+    def placed_spend_by_state(self) -> np.ndarray:
+        """RM over the run by state for the pots booked by state (subsidies excluded: they are
+        counted per person, ``Learners.subsidy_rm``)."""
+        return sum(self.spend_by_state.values())
+
     def spend_by_lever(self) -> dict[str, np.ndarray]:
         """RM per quarter by lever, in full."""
         out = {lever: np.zeros(self.quarters) for lever in LEVER_NAMES}

@@ -12,7 +12,8 @@ from :class:`sim.data.PopulationData` in a fixed order of vectorised steps:
    employees firm size, HRD Corp levy registration and representative employer;
 5. potential formal wage (RM/month, lognormal by education, age, location and ability,
    correlated with household income) and actual wage;
-6. connectivity tier, computer access and digital skill (Beta by education and age);
+6. connectivity tier and computer access by (state, location, income group), digital skill
+   (Beta by education and age);
 7. the lasting propensity to learn (latent, standard normal).
 
 No per-agent Python loops: the only loops run over a handful of categories. Arrays are
@@ -197,7 +198,7 @@ def build_learners(n_agents: int, persons: float, data: PopulationData, rng: np.
     del inf_mask, formal
 
     # 6. Digital access ---------------------------------------------------------------------
-    lig = rural.astype(np.intp) * len(INCOME_GROUPS) + income_group
+    lig = (state.astype(np.intp) * 2 + rural) * len(INCOME_GROUPS) + income_group   # (state, location, income group)
     p_none = data.p_no_internet.astype(_F32).ravel()[lig]
     p_fixed = (1 - p_none) * data.p_fixed_if_connected.astype(_F32).ravel()[lig]
     u = unif()

@@ -49,7 +49,7 @@ class LearnerAgent(mesa.Agent):
         u = self.draw("rollout", q, tier)
         if u < base[self.rural]:
             self.connectivity = tier + 1
-        elif u < boosted[self.rural]:
+        elif self.targets["rollout_target"] and u < boosted[self.rural]:
             self.model.claims.append((self, self.model.policy.lever("connectivity").cost_rm_per_connection * self.weight, u))
 
     def claim_device(self, q: int) -> None:

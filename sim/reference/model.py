@@ -104,7 +104,10 @@ class ReferenceModel(MarketModel):
             if need > 0:
                 coverage = min(1.0, lever.access_centres * lever.persons_per_centre / need)
                 self.learner_set.do("visit_access_centre", coverage)
-                policy.book("connectivity.centres", q, lever.access_centres * lever.centre_cost_rm_per_year / 4.0)
+                cost = lever.access_centres * lever.centre_cost_rm_per_year / 4.0
+                covered = [a for a in self.people if a.community_access]
+                served = access.by_state([a.state for a in covered], [a.weight for a in covered])
+                policy.book("connectivity.centres", q, cost, served * cost / served.sum() if served.sum() > 0 else None)
         self._awareness_campaign(q)
         access.employer_campaign(self, q)
         access.readiness_grants(self, q)
@@ -116,7 +119,8 @@ class ReferenceModel(MarketModel):
         agents, cost, priority = zip(*self.claims)
         cost = np.array(cost)
         served = rules.ration_by_priority(np.zeros(len(cost), np.int64), cost, np.array(priority), [budget])
-        self.policy.book(pot, q, float(cost[served].sum()))
+        self.policy.book(pot, q, float(cost[served].sum()),
+                         access.by_state([a.state for a in agents], cost * served))
         return [a for a, s in zip(agents, served) if s]
 
     def _awareness_campaign(self, q: int) -> None:
@@ -124,12 +128,15 @@ class ReferenceModel(MarketModel):
         self.state.campaign_intensity = 0.0
         if not self.policy.active("awareness", q) or lever.intensity <= 0:
             return
-        reached = sum(a.weight for a in self.people if a.targets["awareness_target"] and not a.aware)
+        people = [a for a in self.people if a.targets["awareness_target"] and not a.aware]
+        reached = sum(a.weight for a in people)
         needed = lever.intensity * lever.cost_rm_per_person_reached * reached
         available = self.policy.available("awareness", q)
         scale = 1.0 if needed <= available else available / needed
         self.state.campaign_intensity = lever.intensity * scale
-        self.policy.book("awareness", q, needed * scale)
+        persons = access.by_state([a.state for a in people], [a.weight for a in people])
+        self.policy.book("awareness", q, needed * scale,
+                         persons * (needed * scale / persons.sum()) if persons.sum() > 0 else None)
 
     # ------------------------------------------------------------------ 2 employers
     def formal_persons_by_employer(self) -> np.ndarray:

@@ -350,7 +350,9 @@ def build(tables: dict, meta: dict) -> list:
                     f"{len(meta['scenarios'])} scenarios, {meta['replicates']} replicates each."),
               ("h2", "Executive summary")]
     blocks += executive_summary(tables, meta)
-    for section in (outcome_tables, counterfactual_section, equity_section, cost_section, other_figures,
-                    pairing_section, method_section, assumptions_section, reproduce_section):
+    from sim.report.state_section import section as state_section
+
+    for section in (outcome_tables, counterfactual_section, equity_section, cost_section, state_section,
+                    other_figures, pairing_section, method_section, assumptions_section, reproduce_section):
         blocks += section(tables, meta)
     return blocks

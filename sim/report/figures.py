@@ -207,10 +207,16 @@ def draw_all(tables: dict, meta: dict, out_dir: Path) -> list[tuple[str, str]]:
 
     from sim.store import atomic_write_bytes
 
+    from sim.report.state_section import state_figures
+
+    def every_figure():
+        for name, draw in FIGURES:
+            yield name, draw(tables, meta)
+        yield from state_figures(tables, meta)   # tile maps by state
+
     drawn = []
     with plt.rc_context(RC):
-        for name, draw in FIGURES:
-            fig = draw(tables, meta)
+        for name, fig in every_figure():
             for fmt in FORMATS:
                 buf = io.BytesIO()
                 # fixed metadata so the same results give byte-identical figure files

@@ -171,17 +171,22 @@ class Provider(mesa.Agent):
             model.policy.pay_accreditation_incentive(model.quarter)
 
 
-def build_providers(model, rng: np.random.Generator, state_shares: np.ndarray) -> tuple[list[Provider], Offers]:
+def build_providers(model, rng: np.random.Generator, state_shares: np.ndarray,
+                    home_shares_by_type: dict[str, np.ndarray] | None = None) -> tuple[list[Provider], Offers]:
     """Create provider agents and their offers (``Offers.provider`` indexes the returned
-    list). Home states follow the population shares."""
+    list). Home states follow the population shares, or, for a provider type named in
+    ``home_shares_by_type``, its own shares by state (public universities: their main campuses,
+    ``providers.public_universities_by_state`` in the data file)."""
+    home_shares_by_type = home_shares_by_type or {}
     market = model.cfg.market
     k = market.offers_per_provider
     columns: dict[str, list] = {name: [] for name in Offers.__dataclass_fields__}
     providers: list[Provider] = []
     for kind, count in enumerate(market.providers_per_type):
         profile = PROVIDER_PROFILES[PROVIDER_TYPES[kind]]
+        shares = home_shares_by_type.get(PROVIDER_TYPES[kind], state_shares)
         for _ in range(count):
-            home = int(rng.choice(len(state_shares), p=state_shares))
+            home = int(rng.choice(len(shares), p=shares))
             readiness = min(1.0, float(rng.uniform(*profile["readiness"])) * market.readiness_scale)
             value_added = float(rng.uniform(*profile["value_added"])) * market.value_added_scale
             # Accredited at the start only where MQA's standard is met (accreditation screens).

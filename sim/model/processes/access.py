@@ -8,14 +8,24 @@ decline of 14%/year, 0.038 per quarter (assumption range 0.02-0.06), urban and r
 Mobile -> fixed: fibre passes 7.7m premises in 2022 on the way to JENDELA phase 2's 9m, and 47%
 of households had fixed broadband in 2023; assume the fixed share grows about 2 points a year
 (range 1-3), mostly in towns: 0.012 urban / 0.005 rural per quarter of the mobile-only.
+
+The connectivity lever speeds the rollout up (urban and rural speed-ups) for the learners its
+``rollout_targeting`` names (any targeting groups, e.g. states; empty = everybody); everyone
+else keeps the status-quo pace.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.model.domain import FIXED_BROADBAND, MOBILE_ONLY, NO_CONNECTION
+from sim.model.domain import FIXED_BROADBAND, MOBILE_ONLY, NO_CONNECTION, STATES
 from sim.model.rules import ration_by_priority
+
+
+def by_state(states: np.ndarray, amounts_rm) -> np.ndarray:
+    """RM per state of residence (float64, one entry per state of ``sim.model.domain.STATES``)."""
+    return np.bincount(np.asarray(states, dtype=np.intp), weights=np.asarray(amounts_rm, dtype=np.float64),
+                       minlength=len(STATES))
 
 UPGRADE_RATE = {  # (from tier) -> (urban, rural) per quarter, status quo
     NO_CONNECTION: (0.038, 0.038),
@@ -49,13 +59,14 @@ def _rollout(model, q: int) -> None:
         boosted = 1.0 - (1.0 - base) ** speed
         u = model.streams["rollout"].uniform(idx, q, tier)
         upgrade = np.where(rural, u < base[1], u < base[0])
-        extra = ~upgrade & np.where(rural, u < boosted[1], u < boosted[0])
+        extra = ~upgrade & np.where(rural, u < boosted[1], u < boosted[0]) & model.masks["rollout_target"][idx]
         if extra.any():
             # Upgrades beyond the status quo are paid by the lever, within its budget.
             cost = lever.cost_rm_per_connection * L.weight[idx[extra]]
             served = ration_by_priority(np.zeros(extra.sum(), np.int64), cost, u[extra],
                                         [policy.available("connectivity.rollout", q)])
-            policy.book("connectivity.rollout", q, float(cost[served].sum(dtype=np.float64)))
+            policy.book("connectivity.rollout", q, float(cost[served].sum(dtype=np.float64)),
+                        by_state(L.state[idx[extra][served]], cost[served]))
             upgrade[np.flatnonzero(extra)[served]] = True
         L.connectivity[idx[upgrade]] = tier + 1
 
@@ -73,7 +84,8 @@ def _device_grants(model, q: int) -> None:
     served = ration_by_priority(np.zeros(len(idx), np.int64), cost,
                                 model.streams["devices"].uniform(idx, q), [budget])
     L.computer[idx[served]] = True
-    policy.book("connectivity.devices", q, float(cost[served].sum(dtype=np.float64)))
+    policy.book("connectivity.devices", q, float(cost[served].sum(dtype=np.float64)),
+                by_state(L.state[idx[served]], cost[served]))
 
 
 def _skills_courses(model, q: int) -> None:
@@ -90,7 +102,8 @@ def _skills_courses(model, q: int) -> None:
                                 model.streams["skills"].uniform(idx, q), [budget])
     trained = idx[served]
     L.digital_skill[trained] = np.minimum(1.0, L.digital_skill[trained] + lever.skills_gain)
-    policy.book("connectivity.skills", q, float(cost[served].sum(dtype=np.float64)))
+    policy.book("connectivity.skills", q, float(cost[served].sum(dtype=np.float64)),
+                by_state(L.state[trained], cost[served]))
 
 
 def _access_centres(model, q: int) -> None:
@@ -109,7 +122,9 @@ def _access_centres(model, q: int) -> None:
     idx = np.flatnonzero(need)
     covered = model.streams["centres"].uniform(idx, 0) < coverage
     model.state.community_access[idx[covered]] = True
-    policy.book("connectivity.centres", q, lever.access_centres * lever.centre_cost_rm_per_year / 4.0)
+    cost = lever.access_centres * lever.centre_cost_rm_per_year / 4.0
+    served = by_state(L.state[idx[covered]], L.weight[idx[covered]])   # apportioned by persons covered
+    policy.book("connectivity.centres", q, cost, served * cost / served.sum() if served.sum() > 0 else None)
 
 
 def _awareness_campaign(model, q: int) -> None:
@@ -123,7 +138,9 @@ def _awareness_campaign(model, q: int) -> None:
     available = policy.available("awareness", q)
     scale = 1.0 if needed <= available else available / needed
     model.state.campaign_intensity = lever.intensity * scale
-    policy.book("awareness", q, needed * scale)
+    persons = by_state(model.learners.state[reached], model.learners.weight[reached])
+    policy.book("awareness", q, needed * scale,
+                persons * (needed * scale / persons.sum()) if persons.sum() > 0 else None)
 
 
 def employer_campaign(model, q: int) -> None:
