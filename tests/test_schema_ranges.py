@@ -134,7 +134,8 @@ def test_lever_names_come_from_the_policy_schema():
     from sim.model.policy import LEVER_NAMES, POTS
 
     assert LEVERS == tuple(f.name for f in fields(PolicyConfig)) == tuple(RunConfig().policy.__dict__)
-    assert LEVER_NAMES == PUBLIC_LEVERS == ("subsidy", "connectivity", "recognition", "awareness", "readiness")
+    assert LEVER_NAMES == PUBLIC_LEVERS == ("subsidy", "connectivity", "recognition", "awareness", "readiness",
+                                           "study_leave")
     assert set(LEVER_NAMES) == {lever for lever, _ in POTS.values()}  # a lever with public money has a budget pot
 
 

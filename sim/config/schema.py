@@ -222,6 +222,14 @@ class ReadinessLever(LeverWindow):
 
 
 @dataclass
+class StudyLeaveLever(LeverWindow):
+    """Paid study leave: government reimburses employers for a share of the study hours of
+    working learners (an entitlement, no budget cap; the cost is booked as it is claimed)."""
+
+    paid_share: float = ranged(0.0, 0, 1)    # share of a working learner's study hours paid as leave
+
+
+@dataclass
 class PolicyConfig:
     """The levers, one field each: their names are the lever names everywhere (validation,
     ledger, outputs). A lever spends public money unless marked ``public: False``."""
@@ -233,6 +241,7 @@ class PolicyConfig:
     recognition: RecognitionLever = field(default_factory=lambda: RecognitionLever(enabled=True))
     awareness: AwarenessLever = field(default_factory=AwarenessLever)
     readiness: ReadinessLever = field(default_factory=ReadinessLever)
+    study_leave: StudyLeaveLever = field(default_factory=StudyLeaveLever)
 
 
 @dataclass

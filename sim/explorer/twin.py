@@ -14,7 +14,7 @@ from sim import metrics
 from sim.data import population_data
 from sim.model import MicroCredentialModel, build_population
 from sim.model.domain import STATES
-from sim.model.policy import POTS
+from sim.model.policy import LEVER_NAMES, POTS
 from sim.model.rng import Streams
 
 # Displayed groups of learners: label -> (learner attribute, code), None = everybody.
@@ -141,7 +141,7 @@ def _state_snapshot(model) -> dict:
     subsidy = np.bincount(L.state, weights=w * L.subsidy_rm, minlength=n)
     for d in model.departed:
         subsidy += np.bincount(d["state"], weights=d["weight"].astype(np.float64) * d["subsidy_rm"], minlength=n)
-    spend = {lever: np.zeros(n) for lever in dict.fromkeys(lever for lever, _ in POTS.values())}
+    spend = {lever: np.zeros(n) for lever in LEVER_NAMES}
     spend["subsidy"] += subsidy
     for pot, (lever, _) in POTS.items():
         spend[lever] += model.policy.spend_by_state[pot]

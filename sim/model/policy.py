@@ -30,6 +30,7 @@ POTS = {
     "recognition.employer_campaign": ("recognition", "employer_campaign_annual_budget_rm"),
     "awareness": ("awareness", "annual_budget_rm"),
     "readiness": ("readiness", "annual_budget_rm"),
+    "study_leave": ("study_leave", None),     # an entitlement: paid as claimed, no annual cap
 }
 
 # targeting mask -> (lever, config key of its groups)
@@ -146,6 +147,10 @@ class Policy:
         if self.active("recognition", quarter):
             return float(self.cfg.recognition.stackable_share)
         return 0.3
+
+    def study_leave_share(self, quarter: int) -> float:
+        """Share of a working learner's study hours paid as leave (0 while the lever is off)."""
+        return float(self.cfg.study_leave.paid_share) if self.active("study_leave", quarter) else 0.0
 
     # ------------------------------------------------------------------ ledger views
     def placed_spend_by_state(self) -> np.ndarray:

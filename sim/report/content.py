@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.effects import BASELINE
+from sim.model.policy import LEVER_NAMES
 from sim.report import attributable
 from sim.report.style import label, num, pct, persons, pp, rm, rm_million
 
@@ -237,10 +238,10 @@ def cost_section(t: dict, meta: dict) -> list:
     ce = t["cost_effectiveness"].set_index("scenario")
     spend = t["spend_by_lever"].set_index(["scenario", "measure"])
     inc = t["benefit_incidence"].set_index(["scenario", "measure"])
-    levers = ["subsidy", "connectivity", "recognition", "awareness", "readiness"]
     others = [s for s in meta["scenarios"] if s != BASELINE]
+    levers = [lv for lv in LEVER_NAMES if any(spend.loc[(s, f"public_spend_rm.{lv}"), "mean"] > 0 for s in others)]
     split = attributable.available(t)   # also the total attributable to learning
-    header = ["Scenario"] + [lv.capitalize() for lv in levers] + ["Total"] + (["Attributable to learning"] if split else [])
+    header = ["Scenario"] + [lv.replace("_", " ").capitalize() for lv in levers] + ["Total"] + (["Attributable to learning"] if split else [])
     rows = [[label(s)] + [f"{spend.loc[(s, f'public_spend_rm.{lv}'), 'mean'] / 1e6:,.1f}" for lv in levers]
             + [f"{spend.loc[(s, 'public_spend_rm'), 'mean'] / 1e6:,.1f}"]
             + ([f"{spend.loc[(s, 'public_spend_attributable_rm'), 'mean'] / 1e6:,.1f}"] if split else [])

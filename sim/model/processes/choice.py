@@ -9,6 +9,7 @@ import numpy as np
 
 from sim.model import rules
 from sim.model.domain import B40, ONLINE
+from sim.model.processes.access import by_state
 from sim.model.rng import to_gumbel
 
 CHUNK = 1 << 16            # learners per block, bounds the (learners x offers) temporaries
@@ -207,7 +208,9 @@ def _choose(model, ids: np.ndarray, part: dict, sampled: np.ndarray, q: int, all
     stackable = accredited & (offers.stackable_draw[k_idx] < model.state.stackable_share)
     benefit = rules.course_benefit(beh, pv_months, offers.wage_gain[k_idx], ref_wage, p_complete, recognition,
                                    stackable, credits, model.policy.lever("recognition").credits_per_qualification)
-    time_cost = rules.study_time_cost(beh, credits, ref_wage, working)
+    # Paid study leave: the paid share of a working learner's hours costs them no time.
+    time_cost = (rules.study_time_cost(beh, credits, ref_wage, working)
+                 * (1.0 - model.policy.study_leave_share(q) * working))
     travel = rules.travel_burden(L.rural[ids][:, None], offers.mode[k_idx])
     utility = rules.offer_utility(
         beh,
@@ -248,5 +251,11 @@ def _enrol(model, who, offer_k, subsidy, weight, q: int) -> None:
     model.state.levy_trainees_by_firm_size += np.bincount(L.firm_size[who[sponsored]], weights=weight[sponsored],
                                                     minlength=len(model.state.levy_trainees_by_firm_size))
     policy.book("subsidy", q, float(np.sum(subsidy * weight)))
+    leave = policy.study_leave_share(q)
+    if leave > 0:   # employers are reimbursed the paid share of working enrollees' study hours
+        working, ref_wage = _reference_wage(L, who)
+        hours_rm = ref_wage / rules.WORK_HOURS_PER_MONTH * offers.credits[offer_k] * rules.HOURS_PER_CREDIT
+        paid = leave * working * hours_rm * weight
+        policy.book("study_leave", q, float(np.sum(paid)), by_state(L.state[who], paid))
     policy.levy_spend[q] += float(np.sum(np.where(sponsored, fee, 0.0) * weight))
     policy.out_of_pocket[q] += float(np.sum(np.where(sponsored, 0.0, fee - subsidy) * weight))
