@@ -146,3 +146,14 @@ def test_explore_option_checks():
         with pytest.raises(SystemExit) as exc:
             parse(bad)
         assert exc.value.code != 0
+
+
+def test_explore_names_the_number_of_agents_population():
+    from sim.commands.explore import parse
+
+    assert parse(["population=50000"])["population"] == "50000"
+    result = mcsim("explore", "n_agents=5000")
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0 and "population=5000" in result.stderr
+    result = mcsim("explore", "population=50")
+    assert result.returncode != 0 and "population=50 is not allowed: expected an integer from 100 to 1000000" in result.stderr

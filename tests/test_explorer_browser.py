@@ -32,7 +32,7 @@ def _free_port() -> int:
 def server():
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "explore", f"port={port}", "n_agents=20000"],
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "explore", f"port={port}", "population=20000"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90

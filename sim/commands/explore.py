@@ -1,6 +1,6 @@
 """``mcsim explore``: serve the explorer page (``sim/explorer/app.py``) with Solara, offline.
 
-    mcsim explore [port=8765] [host=127.0.0.1] [allow_remote=false] [n_agents=20000] [seed=1]
+    mcsim explore [port=8765] [host=127.0.0.1] [allow_remote=false] [population=20000] [seed=1]
 
 The page is unauthenticated, so it binds the loopback address unless a non-loopback ``host``
 comes with ``allow_remote=true``; requests naming another host and WebSocket upgrades from
@@ -18,7 +18,8 @@ import sys
 from sim.commands.common import fail
 from sim.config.schema import allowed_range
 
-DEFAULTS = {"port": "8765", "host": "127.0.0.1", "allow_remote": "false", "n_agents": "20000", "seed": "1"}
+# population: the number of agents, as in experiment, validate and calibration settings
+DEFAULTS = {"port": "8765", "host": "127.0.0.1", "allow_remote": "false", "population": "20000", "seed": "1"}
 # Solara settings for an offline, private server (read when solara is first imported).
 OFFLINE_ENV = {
     "SOLARA_ASSETS_PROXY": "True",                # serve front-end assets from this process ...
@@ -32,6 +33,8 @@ def parse(args: list[str]) -> dict[str, str]:
     opts = dict(DEFAULTS)
     for arg in args:
         key, sep, value = arg.partition("=")
+        if key == "n_agents":
+            fail("explore", f"{arg} is not an option: the number of agents is population (population={value})")
         if not sep or key not in DEFAULTS:
             fail("explore", f"{arg!r} is not an option: expected key=value with key one of {', '.join(DEFAULTS)}")
         opts[key] = value
@@ -40,8 +43,8 @@ def parse(args: list[str]) -> dict[str, str]:
     if opts["allow_remote"].lower() not in ("true", "false"):
         fail("explore", f"allow_remote={opts['allow_remote']} is not allowed: expected true or false")
     lo, hi = allowed_range("population.n_agents", cap="explorer")  # the explorer's cap, beside the schema's
-    if not opts["n_agents"].isdigit() or not lo <= int(opts["n_agents"]) <= hi:
-        fail("explore", f"n_agents={opts['n_agents']} is not allowed: expected an integer from {lo} to {hi}")
+    if not opts["population"].isdigit() or not lo <= int(opts["population"]) <= hi:
+        fail("explore", f"population={opts['population']} is not allowed: expected an integer from {lo} to {hi}")
     if not opts["seed"].isdigit():
         fail("explore", f"seed={opts['seed']} is not allowed: expected an integer >= 0")
     if not is_loopback(opts["host"]) and opts["allow_remote"].lower() != "true":
@@ -62,7 +65,7 @@ def is_loopback(host: str) -> bool:
 def main(args: list[str]) -> None:
     opts = parse(args)
     os.environ.update(OFFLINE_ENV)
-    os.environ["MCSIM_EXPLORE_N_AGENTS"] = opts["n_agents"]
+    os.environ["MCSIM_EXPLORE_N_AGENTS"] = opts["population"]   # read by the page's process
     os.environ["MCSIM_EXPLORE_SEED"] = opts["seed"]
     import logging
 
