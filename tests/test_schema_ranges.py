@@ -156,10 +156,10 @@ def test_mcsim_explore_takes_the_explorers_cap_from_the_schema(capsys):
     from sim.commands.explore import parse
 
     lo, hi = allowed_range("population.n_agents", cap="explorer")
-    assert parse([f"n_agents={lo}"])["n_agents"] == str(lo) and parse([f"n_agents={hi}"])["n_agents"] == str(hi)
+    assert parse([f"population={lo}"])["population"] == str(lo) and parse([f"population={hi}"])["population"] == str(hi)
     for bad in (lo - 1, hi + 1):
         with pytest.raises(SystemExit):
-            parse([f"n_agents={bad}"])
+            parse([f"population={bad}"])
         assert f"expected an integer from {lo} to {hi}" in capsys.readouterr().err
 
 
