@@ -43,6 +43,13 @@ TARGETS = {"subsidy_target": ("subsidy", "targeting"), "device_target": ("connec
 LEVER_NAMES = tuple(dict.fromkeys(lever for lever, _ in POTS.values()))
 
 
+def by_state(states, amounts_rm) -> np.ndarray:
+    """RM per state of residence (float64, one entry per state of ``sim.model.domain.STATES``):
+    how a booking's amount splits over the states of the persons it served."""
+    return np.bincount(np.asarray(states, dtype=np.intp), weights=np.asarray(amounts_rm, dtype=np.float64),
+                       minlength=len(STATES))
+
+
 class OverspendError(ValueError):
     """A booking larger than what its pot has left: a caller did not ration within ``available``."""
 

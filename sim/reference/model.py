@@ -19,6 +19,7 @@ from sim.model.agents.learners import POPULATION_FIELDS, STATE_FIELDS, Learners
 from sim.model.agents.providers import Provider
 from sim.model.base import MarketModel
 from sim.model.domain import FORMAL, ONLINE
+from sim.model.policy import by_state
 from sim.model.processes import access, demography
 from sim.model.processes.access import UPGRADE_RATE
 from sim.model.targeting import target_mask
@@ -106,7 +107,7 @@ class ReferenceModel(MarketModel):
                 self.learner_set.do("visit_access_centre", coverage)
                 cost = lever.access_centres * lever.centre_cost_rm_per_year / 4.0
                 covered = [a for a in self.people if a.community_access]
-                served = access.by_state([a.state for a in covered], [a.weight for a in covered])
+                served = by_state([a.state for a in covered], [a.weight for a in covered])
                 policy.book("connectivity.centres", q, cost, served * cost / served.sum() if served.sum() > 0 else None)
         self._awareness_campaign(q)
         access.employer_campaign(self, q)
@@ -120,7 +121,7 @@ class ReferenceModel(MarketModel):
         cost = np.array(cost)
         served = rules.ration_by_priority(np.zeros(len(cost), np.int64), cost, np.array(priority), [budget])
         self.policy.book(pot, q, float(cost[served].sum()),
-                         access.by_state([a.state for a in agents], cost * served))
+                         by_state([a.state for a in agents], cost * served))
         return [a for a, s in zip(agents, served) if s]
 
     def _awareness_campaign(self, q: int) -> None:
@@ -134,7 +135,7 @@ class ReferenceModel(MarketModel):
         available = self.policy.available("awareness", q)
         scale = 1.0 if needed <= available else available / needed
         self.state.campaign_intensity = lever.intensity * scale
-        persons = access.by_state([a.state for a in people], [a.weight for a in people])
+        persons = by_state([a.state for a in people], [a.weight for a in people])
         self.policy.book("awareness", q, needed * scale,
                          persons * (needed * scale / persons.sum()) if persons.sum() > 0 else None)
 

@@ -18,14 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.domain import FIXED_BROADBAND, MOBILE_ONLY, NO_CONNECTION, STATES
+from sim.model.domain import FIXED_BROADBAND, MOBILE_ONLY, NO_CONNECTION
+from sim.model.policy import by_state
 from sim.model.rules import ration_by_priority
-
-
-def by_state(states: np.ndarray, amounts_rm) -> np.ndarray:
-    """RM per state of residence (float64, one entry per state of ``sim.model.domain.STATES``)."""
-    return np.bincount(np.asarray(states, dtype=np.intp), weights=np.asarray(amounts_rm, dtype=np.float64),
-                       minlength=len(STATES))
 
 UPGRADE_RATE = {  # (from tier) -> (urban, rural) per quarter, status quo
     NO_CONNECTION: (0.038, 0.038),
@@ -71,39 +66,34 @@ def _rollout(model, q: int) -> None:
         L.connectivity[idx[upgrade]] = tier + 1
 
 
-def _device_grants(model, q: int) -> None:
+def _buy(model, q: int, pot: str, unit_rm: float, eligible: np.ndarray, stream: str) -> np.ndarray:
+    """Rows of ``eligible`` learners served this quarter by a per-person purchase (a device, a
+    course) of ``unit_rm`` from ``pot``, in random priority within what the pot has; books
+    the spend by state."""
     L, policy = model.learners, model.policy
-    lever = model.policy.lever("connectivity")
-    budget = policy.available("connectivity.devices", q)
-    if budget <= 0 or lever.device_grant_rm <= 0:
-        return
-    idx = np.flatnonzero((L.connectivity >= MOBILE_ONLY) & ~L.computer & model.masks["device_target"])
+    budget = policy.available(pot, q)
+    if budget <= 0 or unit_rm <= 0:
+        return np.zeros(0, dtype=np.int64)
+    idx = np.flatnonzero(eligible)
     if len(idx) == 0:
-        return
-    cost = lever.device_grant_rm * L.weight[idx]
-    served = ration_by_priority(np.zeros(len(idx), np.int64), cost,
-                                model.streams["devices"].uniform(idx, q), [budget])
-    L.computer[idx[served]] = True
-    policy.book("connectivity.devices", q, float(cost[served].sum(dtype=np.float64)),
-                by_state(L.state[idx[served]], cost[served]))
+        return idx
+    cost = unit_rm * L.weight[idx]
+    served = ration_by_priority(np.zeros(len(idx), np.int64), cost, model.streams[stream].uniform(idx, q), [budget])
+    policy.book(pot, q, float(cost[served].sum(dtype=np.float64)), by_state(L.state[idx[served]], cost[served]))
+    return idx[served]
+
+
+def _device_grants(model, q: int) -> None:
+    L, lever = model.learners, model.policy.lever("connectivity")
+    eligible = (L.connectivity >= MOBILE_ONLY) & ~L.computer & model.masks["device_target"]
+    L.computer[_buy(model, q, "connectivity.devices", lever.device_grant_rm, eligible, "devices")] = True
 
 
 def _skills_courses(model, q: int) -> None:
-    L, policy = model.learners, model.policy
-    lever = model.policy.lever("connectivity")
-    budget = policy.available("connectivity.skills", q)
-    if budget <= 0 or lever.skills_course_rm <= 0:
-        return
-    idx = np.flatnonzero((L.digital_skill < 0.5) & model.masks["skills_target"])
-    if len(idx) == 0:
-        return
-    cost = lever.skills_course_rm * L.weight[idx]
-    served = ration_by_priority(np.zeros(len(idx), np.int64), cost,
-                                model.streams["skills"].uniform(idx, q), [budget])
-    trained = idx[served]
+    L, lever = model.learners, model.policy.lever("connectivity")
+    eligible = (L.digital_skill < 0.5) & model.masks["skills_target"]
+    trained = _buy(model, q, "connectivity.skills", lever.skills_course_rm, eligible, "skills")
     L.digital_skill[trained] = np.minimum(1.0, L.digital_skill[trained] + lever.skills_gain)
-    policy.book("connectivity.skills", q, float(cost[served].sum(dtype=np.float64)),
-                by_state(L.state[trained], cost[served]))
 
 
 def _access_centres(model, q: int) -> None:

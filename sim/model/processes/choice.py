@@ -9,7 +9,7 @@ import numpy as np
 
 from sim.model import rules
 from sim.model.domain import B40, ONLINE
-from sim.model.processes.access import by_state
+from sim.model.policy import by_state
 from sim.model.rng import to_gumbel
 
 CHUNK = 1 << 16            # learners per block, bounds the (learners x offers) temporaries
