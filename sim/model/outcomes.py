@@ -8,8 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim import metrics
-from sim.model.domain import (AGE_BANDS, CONNECTIVITY, COURSE_TYPES, EDUCATION, FIRM_SIZES, FORMAL, INCOME_GROUPS, INFORMAL, LABOUR,
-                        LOCATIONS, SEXES, STATES, age_band)
+from sim.model.domain import (
+    AGE_BANDS, CONNECTIVITY, COURSE_TYPES, EDUCATION, FIRM_SIZES, FORMAL, INCOME_GROUPS, INFORMAL,
+    LABOUR, LOCATIONS, SEXES, STATES, age_band,
+)
 from sim.model.policy import LEVER_NAMES
 
 T20, B40 = 2, 0

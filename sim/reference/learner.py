@@ -9,8 +9,9 @@ import mesa
 import numpy as np
 
 from sim.model import rules
-from sim.model.domain import (B40, FORMAL, INFORMAL, MOBILE_ONLY, NO_CONNECTION, ONLINE, OUTSIDE,
-                        UNEMPLOYED, employer_index)
+from sim.model.domain import (
+    B40, FORMAL, INFORMAL, MOBILE_ONLY, NO_CONNECTION, ONLINE, OUTSIDE, UNEMPLOYED, employer_index,
+)
 from sim.model.agents.learners import POPULATION_FIELDS, STATE_FIELDS
 from sim.model.outcomes import LEARNER_OUTCOME_FIELDS
 from sim.model.population import sample_employer
