@@ -74,10 +74,21 @@ def paired_effects(runs: pd.DataFrame, columns=None, baseline: str = BASELINE, l
                 "scenario": scenario, "outcome": outcome, "group": group, "n_replicates": len(a),
                 "mean": mean, "ci_low": lo, "ci_high": hi, "baseline_mean": metrics.mean_ci(b, level)[0],
                 "difference": d["mean_difference"], "difference_ci_low": d["ci_low"],
-                "difference_ci_high": d["ci_high"], "var_paired": d["var_paired"],
+                "difference_ci_high": d["ci_high"], **_uncertainty_interval(a - b, level), "var_paired": d["var_paired"],
                 "var_unpaired": d["var_unpaired"], "variance_ratio": d["variance_ratio"],
             })
     return pd.DataFrame(rows)
+
+
+def _uncertainty_interval(differences: np.ndarray, level: float) -> dict[str, float]:
+    """Central ``level`` range of the per-pair differences (percentiles): where one pair's effect
+    falls, so with parameter draws it holds parameter and seed uncertainty together (the
+    ``difference_ci_*`` interval is that of the mean effect)."""
+    d = differences[np.isfinite(differences)]
+    if len(d) < 2:
+        return {"difference_ui_low": NAN, "difference_ui_high": NAN}
+    lo, hi = np.percentile(d, [50 * (1 - level), 50 * (1 + level)])
+    return {"difference_ui_low": float(lo), "difference_ui_high": float(hi)}
 
 
 # --------------------------------------------------------------------------- counterfactuals

@@ -50,13 +50,28 @@ def significant(lo, hi) -> bool:
     return _ok(lo) and _ok(hi) and (lo > 0 or hi < 0)
 
 
-def _verb(row, what: str) -> str:
+def ui_text(row) -> str:
+    """'; 95% uncertainty interval +1.0 to +9.0 over draws and seeds' (empty without one)."""
+    lo, hi = row.get("difference_ui_low"), row.get("difference_ui_high")
+    return f"; 95% uncertainty interval {pp(lo)} to {pp(hi)} over parameter draws and seeds" \
+        if _ok(lo) and _ok(hi) else ""
+
+
+def _verb(row, what: str, uncertain: bool = False) -> str:
+    interval = ci_text(row.difference_ci_low, row.difference_ci_high, pp) + (ui_text(row) if uncertain else "")
     if not significant(row.difference_ci_low, row.difference_ci_high):
-        return f"does not measurably change {what} ({pp(row.difference)} percentage points, " \
-               f"{ci_text(row.difference_ci_low, row.difference_ci_high, pp)})"
+        return f"does not measurably change {what} ({pp(row.difference)} percentage points, {interval})"
     verb = "raises" if row.difference > 0 else "lowers"
     return f"{verb} {what} by {pp(abs(row.difference) if verb == 'raises' else -row.difference).lstrip('+')} " \
-           f"percentage points ({ci_text(row.difference_ci_low, row.difference_ci_high, pp)})"
+           f"percentage points ({interval})"
+
+
+def runs_text(meta: dict) -> str:
+    """How each option was simulated: 'under 20 parameter draws x 2 seeds (40 runs)' or '10 times'."""
+    if meta.get("draws"):
+        return (f"under {meta['draws']} draws of the uncertain parameters with {meta['seeds_per_draw']} "
+                f"seed{'s' if meta['seeds_per_draw'] != 1 else ''} each ({meta['replicates']} runs)")
+    return f"{meta['replicates']} times"
 
 
 def _cost_clause(ce_row, suffix: str, who: str) -> str:
@@ -85,7 +100,7 @@ def executive_summary(t: dict, meta: dict) -> list:
     base_all = effect(e, BASELINE, "uptake_rate")
     years = meta["quarters"] / 4
     blocks = [("p", f"Compared with doing nothing new (the baseline), each option below was simulated "
-                    f"{meta['replicates']} times over {years:g} years ({meta['start_year']} to "
+                    f"{runs_text(meta)} over {years:g} years ({meta['start_year']} to "
                     f"{meta['start_year'] + math.ceil(years) - 1}) for the {meta['persons'] / 1e6:.1f} million "
                     f"Malaysian citizens aged 18 to 64. In the baseline {pct(base_all['mean'])} of adults take up a "
                     f"micro-credential by the end, and {pct(base_b40['mean'])} of B40 adults.")]
@@ -111,7 +126,7 @@ def executive_summary(t: dict, meta: dict) -> list:
     for s in ranked:
         b40 = effect(e, s, "uptake_by_income", "B40")
         row = ce.loc[s]
-        sentence = (f"The **{label(s)}** {_verb(b40, 'B40 uptake')} {_cost_clause(row, '_b40', 'B40 ')}. "
+        sentence = (f"The **{label(s)}** {_verb(b40, 'B40 uptake', bool(meta.get('draws')))} {_cost_clause(row, '_b40', 'B40 ')}. "
                     f"{_completers_clause(row)} for {rm_million(row.incremental_spend_rm)} of public money over "
                     f"{years:g} years, {_cost_clause(row, '', '')}.")
         sentence += attributable.summary_sentence(row)
@@ -148,8 +163,12 @@ def executive_summary(t: dict, meta: dict) -> list:
             blocks.append(("p", f"How sure: every option was run on the same {meta['replicates']} simulated "
                                 f"populations as the baseline, so differences reflect the policy rather than "
                                 f"chance. This pairing makes the effect on uptake about {factor:,.0f} times "
-                                f"more precise (in variance) than comparing independent runs. Intervals are "
-                                f"95% confidence intervals over replicates."))
+                                f"more precise (in variance) than comparing independent runs. "
+                                + ("Confidence intervals (CI) are those of the mean over all runs; the uncertainty "
+                                   "intervals hold where one run's effect falls when the uncertain parameters are "
+                                   "drawn from their ranges and the calibration's posterior (section Decisions under "
+                                   "uncertainty)." if meta.get("draws") else
+                                   "Intervals are 95% confidence intervals over replicates.")))
     return blocks
 
 
@@ -310,9 +329,14 @@ def method_section(t: dict, meta: dict) -> list:
             f"{meta['persons_per_agent']:,.0f} persons ({meta['persons'] / 1e6:.2f} million citizens aged 18-64), "
             f"with providers and employers as agents; one step is a quarter, {meta['quarters']} quarters from "
             f"{meta['start_year']}Q1.",
-            f"{meta['replicates']} replicates per scenario with seeds {seeds[0]} to {seeds[-1]}. Replicate i of every "
-            f"scenario uses the same seed: the same simulated population and the same random draws "
-            f"(common random numbers), so scenario and baseline differ only through the policy.",
+            (f"{meta['draws']} draws of the uncertain parameters (calibrated ones from the calibration's posterior "
+             f"sample, assumptions by Latin hypercube over their ranges in configs/uncertainties.yaml), each run with "
+             f"{meta['seeds_per_draw']} seeds of its own, seeds {seeds[0]} to {seeds[-1]}: {meta['replicates']} runs per "
+             "scenario. Every scenario runs each draw with the same seeds" if meta.get("draws") else
+             f"{meta['replicates']} replicates per scenario with seeds {seeds[0]} to {seeds[-1]}. Replicate i of every "
+             "scenario uses the same seed") +
+            ": the same simulated population and the same random draws "
+            "(common random numbers), so scenario and baseline differ only through the policy.",
             "Levels: mean over replicates with a Student-t 95% interval. Effects: mean of the per-seed "
             "differences from the baseline, with a paired Student-t 95% interval.",
             "Counterfactuals: person by person between the scenario run and the baseline run of the same seed.",
@@ -348,7 +372,9 @@ def build(tables: dict, meta: dict) -> list:
     """The whole report, in reading order."""
     blocks = [("h1", "Micro-credentials in Malaysia: what each policy option buys"),
               ("p", f"Scenario comparison with mcsim, {meta.get('created', '')}. "
-                    f"{len(meta['scenarios'])} scenarios, {meta['replicates']} replicates each."),
+                    f"{len(meta['scenarios'])} scenarios, {meta['replicates']} runs each"
+                    + (f" ({meta['draws']} parameter draws x {meta['seeds_per_draw']} seeds)." if meta.get("draws")
+                       else ".")),
               ("h2", "Executive summary")]
     blocks += executive_summary(tables, meta)
     from sim.report.state_section import section as state_section
