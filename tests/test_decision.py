@@ -160,9 +160,10 @@ def test_evppi_guards_small_samples():
     value, method = dc.evppi(nb, x)
     assert method == "linear" and 0 < value <= dc.evpi(nb)
     few = rng.uniform(size=(6, 5))                       # 6 draws, 5 parameters: nothing to fit
-    assert np.isnan(dc.evppi(np.column_stack([np.zeros(6), few.sum(axis=1)]), few)[0])
+    value, method = dc.evppi(np.column_stack([np.zeros(6), few.sum(axis=1) - 2.5]), few)
+    assert np.isnan(value) and method == "too few draws"
     flat = np.column_stack([np.zeros(30), np.full(30, 5.0)])   # an option better in every cell: no value
-    assert dc.evppi(flat, rng.uniform(size=30)) == (0.0, "constant") and dc.evpi(flat) == 0.0
+    assert dc.evppi(flat, rng.uniform(size=30)) == (0.0, "none (EVPI 0)") and dc.evpi(flat) == 0.0
 
 
 # --------------------------------------------------------------------------- variance split
