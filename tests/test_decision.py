@@ -312,3 +312,11 @@ def test_section_renders_with_sentences_from_the_tables(small_tables, tmp_path):
 
 def test_no_section_or_figures_without_the_tables():
     assert decision_section({}, META) == [] and decision_figures({}, META) == []
+
+
+def test_an_option_dominated_in_every_cell_changes_no_value_of_information():
+    cells, params = two_options(60, 2, sigma=300.0)
+    nb, _ = dc.net_benefit(cells, REF)
+    x = np.repeat(params.theta.to_numpy(), 2)
+    worse = np.column_stack([nb, nb[:, 1] - 1e6])          # A minus RM 1 million in every cell
+    assert dc.evppi(worse, x) == dc.evppi(nb, x) and dc.evpi(worse) == dc.evpi(nb)
