@@ -160,9 +160,10 @@ def test_evppi_guards_small_samples():
     value, method = dc.evppi(nb, x)
     assert method == "linear" and 0 < value <= dc.evpi(nb)
     few = rng.uniform(size=(6, 5))                       # 6 draws, 5 parameters: nothing to fit
-    assert np.isnan(dc.evppi(np.column_stack([np.zeros(6), few.sum(axis=1)]), few)[0])
+    value, method = dc.evppi(np.column_stack([np.zeros(6), few.sum(axis=1) - 2.5]), few)
+    assert np.isnan(value) and method == "too few draws"
     flat = np.column_stack([np.zeros(30), np.full(30, 5.0)])   # an option better in every cell: no value
-    assert dc.evppi(flat, rng.uniform(size=30)) == (0.0, "constant") and dc.evpi(flat) == 0.0
+    assert dc.evppi(flat, rng.uniform(size=30)) == (0.0, "none (EVPI 0)") and dc.evpi(flat) == 0.0
 
 
 # --------------------------------------------------------------------------- variance split
@@ -311,3 +312,11 @@ def test_section_renders_with_sentences_from_the_tables(small_tables, tmp_path):
 
 def test_no_section_or_figures_without_the_tables():
     assert decision_section({}, META) == [] and decision_figures({}, META) == []
+
+
+def test_an_option_dominated_in_every_cell_changes_no_value_of_information():
+    cells, params = two_options(60, 2, sigma=300.0)
+    nb, _ = dc.net_benefit(cells, REF)
+    x = np.repeat(params.theta.to_numpy(), 2)
+    worse = np.column_stack([nb, nb[:, 1] - 1e6])          # A minus RM 1 million in every cell
+    assert dc.evppi(worse, x) == dc.evppi(nb, x) and dc.evpi(worse) == dc.evpi(nb)

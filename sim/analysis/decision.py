@@ -39,8 +39,9 @@ weights; we fit that (the same fit, fewer points). Smoothers:
 
 Guards: a parameter with fewer than ``MIN_UNIQUE_SPLINE`` distinct values (e.g. an integer
 parameter) enters linearly; a group with fewer than ``MIN_ROWS_PER_TERM`` distinct parameter
-rows per term is fitted by linear least squares; with no residual degrees of freedom for that,
-EVPPI is NaN. Estimates are clipped to [0, EVPI]. EVPI here is over cells, so it includes the
+rows per term is fitted by linear least squares, and with fewer than ``MIN_ROWS_PER_LINEAR_TERM``
+per term EVPPI is NaN (a regression on nearly as many parameters as draws fits noise, and
+the max over options turns fitted noise into spurious value). Estimates are clipped to [0, EVPI]. EVPI here is over cells, so it includes the
 seed noise (the spread of one simulated realisation), which no parameter can resolve.
 
 All functions are deterministic (no random numbers); bad input raises ``ValueError`` with one line.
@@ -64,6 +65,7 @@ REFERENCE_WTP_RM = 10_000.0
 INTERVAL = (2.5, 97.5)          # percentiles over cells of the combined uncertainty interval
 MIN_UNIQUE_SPLINE = 8           # fewer distinct values: a linear term (a spline needs >= 5; GCV needs more)
 MIN_ROWS_PER_TERM = 10          # distinct parameter rows per spline term in a group's additive model
+MIN_ROWS_PER_LINEAR_TERM = 4    # ... per term of a linear fit; fewer overfit and inflate EVPPI
 # Backfitting stops when no term moves by more than BACKFIT_TOL x the sd of NB: GCV re-chooses each
 # penalty every sweep and its optimiser jitters at ~1e-5 of the sd, so a tighter tolerance only cycles;
 # 1e-4 of the sd moves EVPPI far less than its sampling error.
@@ -327,9 +329,23 @@ def fit_group(nb_rows: np.ndarray, x: np.ndarray, w: np.ndarray) -> tuple[np.nda
                                                        "spline/linear" if methods else "constant")
     if rows >= MIN_ROWS_PER_TERM * p:
         return np.column_stack([_additive(x, nb_rows[:, d], w) for d in range(nb_rows.shape[1])]), "additive spline"
-    if rows > p + 1:
+    if rows >= MIN_ROWS_PER_LINEAR_TERM * p:
         return np.column_stack([_wls_line(x, nb_rows[:, d], w) for d in range(nb_rows.shape[1])]), "linear"
     return np.full_like(nb_rows, NAN), "too few draws"
+
+
+def _undominated(nb: np.ndarray) -> np.ndarray:
+    """Columns not dominated cell by cell: an option whose NB never exceeds another's in any
+    cell has E[NB_d | x] <= E[NB_e | x] for every x, so it is never chosen and needs no fit
+    (of identical columns the first is kept)."""
+    k = nb.shape[1]
+    keep = np.ones(k, dtype=bool)
+    for d in range(k):
+        for e in range(k):
+            if e != d and keep[e] and np.all(nb[:, e] >= nb[:, d]) and (np.any(nb[:, e] > nb[:, d]) or e < d):
+                keep[d] = False
+                break
+    return keep
 
 
 def evppi(nb, x, weights=None) -> tuple[float, str]:
@@ -344,6 +360,10 @@ def evppi(nb, x, weights=None) -> tuple[float, str]:
         x = x[:, None]
     if nb.ndim != 2 or x.ndim != 2 or len(nb) != len(x) or len(nb) == 0:
         raise ValueError("evppi: nb (n, options) and x (n, parameters) must be non-empty with the same n")
+    total = evpi(nb)
+    if total == 0:                          # one option is best in every sample: nothing to learn
+        return 0.0, "none (EVPI 0)"
+    nb = nb[:, _undominated(nb)]
     w = np.ones(len(nb)) if weights is None else np.asarray(weights, dtype=float)
     u, inv = np.unique(x, axis=0, return_inverse=True)
     inv = inv.ravel()
@@ -353,7 +373,7 @@ def evppi(nb, x, weights=None) -> tuple[float, str]:
     if np.isnan(g).any():
         return NAN, method
     value = float(np.average(g.max(axis=1), weights=rw) - np.average(g, axis=0, weights=rw).max())
-    return float(np.clip(value, 0.0, evpi(nb))), method
+    return float(np.clip(value, 0.0, total)), method
 
 
 # --------------------------------------------------------------------------- 5. influential parameters
