@@ -73,8 +73,10 @@ def main(args: list[str]) -> None:
 
     try:
         result = discovery.discover(results, inputs, conditions, alpha=alpha)
-    except (KeyError, ValueError, EmaUnavailable) as exc:
+    except (KeyError, ValueError) as exc:
         fail("discover", str(exc).strip("'\""))
+    except EmaUnavailable as exc:
+        fail("discover", str(exc))
     out = out or table.parent / "discovery"
     write_parquet(out / "prim_trajectory.parquet", result.trajectory)
     result.table().to_csv(out / "prim_box.csv", index=False)

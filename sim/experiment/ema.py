@@ -165,6 +165,7 @@ def lever_table(horizon: int = 40) -> dict[str, tuple]:
 def _select(given, table: dict[str, tuple], role: str, allowed) -> dict[str, tuple]:
     """The parameters a caller asked for: None = the whole table; keys = those rows; a mapping
     key -> (low, high) or None (the table's range). Unknown keys raise ValueError (one line)."""
+    what = {"uncertainty": "an uncertainty", "lever": "a lever"}[role]
     if given is None:
         return dict(table)
     items = given.items() if isinstance(given, Mapping) else ((k, None) for k in given)
@@ -173,10 +174,10 @@ def _select(given, table: dict[str, tuple], role: str, allowed) -> dict[str, tup
         if bounds is None:
             if key not in table:
                 raise ValueError(f"{role} {key!r} has no range in mcsim's files: give one as {{{key!r}: (low, high)}}"
-                                 if allowed(key) else f"{key!r} is not a {role}: {_known(table)}")
+                                 if allowed(key) else f"{key!r} is not {what}: {_known(table)}")
             bounds = table[key]
         elif not allowed(key):
-            raise ValueError(f"{key!r} is not a {role}: {_known(table)}")
+            raise ValueError(f"{key!r} is not {what}: {_known(table)}")
         elif (not isinstance(bounds, (tuple, list)) or len(bounds) != 2
               or not all(isinstance(b, (int, float)) and math.isfinite(b) for b in bounds) or not bounds[0] < bounds[1]):
             raise ValueError(f"{role} {key}={bounds!r} is not allowed: expected (low, high) with low < high")
@@ -241,8 +242,12 @@ def ema_model(scenario: str = "baseline", population: int = 20_000, horizon: int
     docstring), a list of dotted keys = those, a mapping ``{key: (low, high)}`` = those ranges
     (``None`` for the file's range); an empty list = none. ``outcomes``: None = every flattened
     summary key, a list of them, or a mapping ``{key: "maximize" | "minimize" | "info"}`` (the
-    kind EMA's optimisers read). Bad input raises ValueError (one line) before any run; a missing
-    EMA Workbench raises EmaUnavailable (one line: how to install it).
+    kind EMA's optimisers read). Bad input raises ValueError (one line) before any run, including
+    a range of yours whose end the scenario's configuration refuses; a missing EMA Workbench
+    raises EmaUnavailable (one line: how to install it). The default lever ranges are the
+    schema's allowed ones, so a relation between settings can still refuse an exact end point
+    (a subsidy with a rate needs a cap above RM 0): a design that puts a run there (a full
+    factorial) fails with that one line when it reaches it.
     """
     ema = load_ema()
     from omegaconf import OmegaConf
@@ -265,8 +270,10 @@ def ema_model(scenario: str = "baseline", population: int = 20_000, horizon: int
     both = set(chosen_u) & set(chosen_l)
     if both:
         raise ValueError(f"{sorted(both)[0]} is given both as an uncertainty and a lever: give it once")
-    try:
-        check_bounds({k: b for k, b in {**chosen_u, **chosen_l}.items() if _schema_kind(k) is not bool}, base)
+    given = {k: b for group in (uncertainties, levers) if isinstance(group, Mapping)
+             for k, b in group.items() if b is not None and _schema_kind(k) is not bool}
+    try:   # the caller's ranges, at both ends, in this scenario (the files' ranges are checked by tests)
+        check_bounds({k: tuple(b) for k, b in given.items()}, base)
     except ConfigError as exc:
         raise ValueError(f"scenario {scenario}: {exc}") from None
 
