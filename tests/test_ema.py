@@ -202,6 +202,7 @@ def _guide_snippet() -> str:
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:ema_workbench.analysis.prim")  # EMA 3.0 on pandas 3.1
 def test_the_researcher_guides_snippet_runs():
     """The snippet in docs/RESEARCHER_GUIDE.md, as printed there."""
     namespace: dict = {}
