@@ -1,4 +1,7 @@
-"""PRIM finds a known box in synthetic data."""
+"""PRIM (the EMA Workbench's, behind sim.analysis.discovery) finds a known box in synthetic data.
+
+The cases here are the ones the hand-written PRIM it replaced was tested on; EMA's finds the
+same boxes (the same edges to within 0.01, the same coverage and density to 0.001)."""
 
 import numpy as np
 import pandas as pd
@@ -24,8 +27,9 @@ def test_prim_recovers_the_true_box():
     assert r.box["b"][1] == pytest.approx(0.4, abs=0.02) and r.box["b"][0] == pytest.approx(X.b.min())
     assert r.density == 1.0 and r.coverage > 0.95
     t = r.trajectory
-    assert t.support.is_monotonic_decreasing and t.density.iloc[0] == pytest.approx(y.mean())
-    assert (t.support.iloc[-2] > 0.05)
+    assert t.support.iloc[0] == 1.0 and t.density.iloc[0] == pytest.approx(y.mean())
+    assert (t.support > 0.05).all() and t.n_restricted.iloc[r.chosen_step] == 2
+    assert r.support == pytest.approx(t.support.iloc[r.chosen_step])
 
 
 def test_prim_with_label_noise_still_finds_the_box():
@@ -41,12 +45,40 @@ def test_prim_with_label_noise_still_finds_the_box():
     assert r.density == pytest.approx(0.95, abs=0.03) and r.coverage == pytest.approx(0.78, abs=0.04)
 
 
-def test_pasting_undoes_an_overpeel():
-    X, y = synthetic()
-    lo = np.array([0.7, 0.0, 0.0, 0.0])   # a box that cut a too far
-    hi = np.array([1.0, 0.4, 1.0, 1.0])
-    plo, phi = dv._paste(X.to_numpy(), y, lo.copy(), hi.copy(), 0.05)
-    assert plo[0] == pytest.approx(0.6, abs=0.01) and phi[1] <= 0.4 + 1e-9
+def test_shared_case_box_brackets_the_true_box():
+    """The issue's shared case: y = 1 where x1 > 0.6 and x2 < 0.3, four uniform inputs."""
+    rng = np.random.default_rng(11)
+    X = pd.DataFrame(rng.uniform(0, 1, (4000, 4)), columns=["x1", "x2", "x3", "x4"])
+    y = (X.x1 > 0.6) & (X.x2 < 0.3)
+    r = dv.prim(X, y, alpha=0.05)
+    assert set(r.box) == {"x1", "x2"}
+    # Each peel removes alpha = 5% of the box's runs, so an edge lands within one peel step of
+    # the true edge: 0.05 x the box's width in that input (0.4 for x1, 0.3 for x2) = 0.02.
+    (lo1, hi1), (lo2, hi2) = r.box["x1"], r.box["x2"]
+    assert lo1 == pytest.approx(0.6, abs=0.02) and hi1 == X.x1.max()
+    assert hi2 == pytest.approx(0.3, abs=0.02) and lo2 == X.x2.min()
+    assert r.density > 0.97 and r.coverage > 0.95     # at most one peel step of runs on the wrong side
+
+
+def test_whole_number_and_flag_inputs_are_peeled_as_discrete_values():
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.uniform(0, 1, 3000), "k": rng.integers(0, 10, 3000),
+                      "flag": rng.uniform(size=3000) < 0.5})
+    y = (X.k >= 7) & X.flag
+    r = dv.prim(X, y)
+    assert r.box == {"k": (7.0, 9.0), "flag": (1.0, 1.0)} and r.density == 1.0 and r.coverage == 1.0
+    with pytest.raises(ValueError, match="'name' is not numeric"):
+        dv.prim(X.assign(name="x"), y)
+
+
+def test_density_choice_takes_the_first_box_near_the_densest():
+    X, y = synthetic(noise=0.05)
+    dense = dv.prim(X, y, choose="density", density_tolerance=0.02)
+    t = dense.trajectory
+    assert dense.density >= t.density.max() - 0.02
+    assert (t.density.iloc[:dense.chosen_step] < t.density.max() - 0.02).all()
+    with pytest.raises(ValueError, match="choose='best' is not allowed"):
+        dv.prim(X, y, choose="best")
 
 
 def test_conditions_and_discover(tmp_path):

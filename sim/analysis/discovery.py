@@ -2,29 +2,33 @@
 data"): find the ranges of levers (and uncertainties) under which an outcome condition
 holds, as one box that is simple to state.
 
-Given runs (rows) with input columns X and a yes/no condition y (say, "B40 uptake at least
-15% and rural/urban ratio at least 0.9"):
+The algorithm is the EMA Workbench's (``ema_workbench.analysis.prim``, Kwakkel 2017), a
+maintained implementation used across exploratory modelling; this module only turns
+experiment results into its input and its box into mcsim's outputs. Given runs (rows) with
+input columns X and a yes/no condition y (say, "B40 uptake at least 15% and rural/urban
+ratio at least 0.9"):
 
-* **Peeling**: starting from the box spanning all runs, repeatedly cut off the share
-  ``alpha`` of the runs still inside the box at the low or high end of one input, choosing
-  the cut that leaves the highest **density** (share of runs in the box meeting the
-  condition), until fewer than ``min_support`` of all runs remain. Each step is a point of
+* **Peeling**: starting from the box spanning all runs, EMA repeatedly cuts off the share
+  ``alpha`` of the runs still inside the box at the low or high end of one input, taking the
+  cut with the largest gain in density per run removed (its default "lenient" objective),
+  until a cut would leave fewer than ``min_support`` of all runs or gain nothing; it then
+  **pastes** (widens one side by ``alpha``) while that raises density. Each box is a point of
   the **peeling trajectory** (coverage against density).
 * **Box choice**: the box on the trajectory with the best balance of coverage and density,
   their harmonic mean (F1 = 2 c d / (c + d); peeling further buys little density at a
   large loss of coverage, and with noisy outcomes the last boxes only fit noise). Pass
   ``choose="density"`` for the first box within ``density_tolerance`` of the densest.
-* **Pasting**: widen the chosen box again, one side at a time by ``alpha`` of its runs,
-  while that does not lower the density (peeling is greedy and may have cut too much).
 
 **Coverage** = share of all runs meeting the condition that lie in the box;
 **density** = share of the runs in the box that meet it; **support** = share of all runs in
-the box. Only inputs the box actually restricts are reported.
+the box. Only inputs the box actually restricts are reported. The hand-written PRIM this
+replaced found the same boxes on the shared synthetic cases of tests/test_discovery.py.
 """
 
 from __future__ import annotations
 
 import operator
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,114 +68,69 @@ class PrimResult:
                               "range_high": self.limits[k][1]} for k, (lo, hi) in self.box.items()])
 
 
-def _stats(inside: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-    n_in = inside.sum()
-    hits = (y & inside).sum()
-    return hits / max(y.sum(), 1), (hits / n_in if n_in else 0.0), n_in / len(y)
-
-
-def _inside(X: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    return np.all((X >= lo) & (X <= hi), axis=1)
+def _inputs(X: pd.DataFrame) -> pd.DataFrame:
+    """Inputs as EMA's PRIM reads them: floats, and whole numbers (flags as 0/1) as int64 so it
+    peels them as discrete values; anything else is refused (one line)."""
+    out = {}
+    for name in X.columns:
+        col = X[name]
+        if pd.api.types.is_bool_dtype(col) or pd.api.types.is_integer_dtype(col):
+            out[name] = col.astype("int64")
+        elif pd.api.types.is_numeric_dtype(col):
+            out[name] = col.astype("float64")
+        else:
+            raise ValueError(f"input {name!r} is not numeric: PRIM here takes numeric lever and uncertainty columns")
+    return pd.DataFrame(out).reset_index(drop=True)
 
 
 def prim(X: pd.DataFrame, y, alpha: float = 0.05, min_support: float = 0.05,
-         density_tolerance: float = 0.02, paste: bool = True, choose: str = "f1") -> PrimResult:
-    """PRIM over numeric inputs ``X`` (one column per input) and a boolean ``y``."""
+         density_tolerance: float = 0.02, choose: str = "f1") -> PrimResult:
+    """PRIM (EMA Workbench) over numeric inputs ``X`` (one column per input) and a boolean ``y``."""
+    from sim.experiment.ema import load_ema
+
     y = np.asarray(y, dtype=bool)
     if len(y) != len(X):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
     if not 0 < alpha < 0.5:
         raise ValueError(f"alpha={alpha} is not allowed: expected a share in (0, 0.5)")
+    if choose not in ("f1", "density"):
+        raise ValueError(f"choose={choose!r} is not allowed: expected f1 or density")
     if not y.any():
         raise ValueError("no run meets the condition: nothing to find a box for")
-    names = list(X.columns)
-    A = X.to_numpy(dtype=float)
-    lo, hi = A.min(axis=0), A.max(axis=0)
-    full = (lo.copy(), hi.copy())
-    boxes = [(lo.copy(), hi.copy())]
-    inside = _inside(A, lo, hi)
-    while inside.mean() > min_support:
-        best = None
-        vals = A[inside]
-        yin = y[inside]
-        for j in range(A.shape[1]):
-            for side in ("low", "high"):
-                if side == "low":
-                    cut = np.quantile(vals[:, j], alpha)
-                    keep = vals[:, j] > cut
-                else:
-                    cut = np.quantile(vals[:, j], 1 - alpha)
-                    keep = vals[:, j] < cut
-                n_keep = keep.sum()
-                if n_keep == 0 or n_keep == len(vals):
-                    continue  # cannot peel: ties or an empty box
-                density = yin[keep].mean()
-                if best is None or density > best[0]:
-                    best = (density, j, side, cut, n_keep)
-        if best is None or best[4] / len(y) < min_support:
-            break
-        _, j, side, cut, _ = best
-        lo, hi = lo.copy(), hi.copy()
-        col = vals[:, j]
-        if side == "low":
-            lo[j] = col[col > cut].min()
-        else:
-            hi[j] = col[col < cut].max()
-        boxes.append((lo, hi))
-        inside = _inside(A, lo, hi)
+    load_ema()   # EmaUnavailable (one line) when the package is missing
+    import logging
+
+    from ema_workbench.analysis import prim as ema_prim
+
+    logging.getLogger("EMA").setLevel(logging.WARNING)   # EMA logs each box at INFO
+    x = _inputs(X)
+    names = list(x.columns)
+    with warnings.catch_warnings():   # EMA 3.0 uses pandas API that pandas 3.1 deprecates
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"ema_workbench\.")
+        finder = ema_prim.Prim(x, y.astype(int), peel_alpha=alpha, paste_alpha=alpha, mass_min=min_support)
+        found = finder.find_box()
+    init = finder.box_init
+    full = {n: (float(init.loc[0, n]), float(init.loc[1, n])) for n in names}
+    steps = found.peeling_trajectory
     rows = []
-    for step, (blo, bhi) in enumerate(boxes):
-        cov, den, sup = _stats(_inside(A, blo, bhi), y)
-        restricted = (blo > full[0]) | (bhi < full[1])
-        rows.append({"step": step, "coverage": cov, "density": den, "support": sup,
-                     "n_restricted": int(restricted.sum()),
-                     **{f"{n}_low": blo[k] for k, n in enumerate(names)},
-                     **{f"{n}_high": bhi[k] for k, n in enumerate(names)}})
+    for step, lims in enumerate(found.box_lims):
+        rows.append({"step": step, "coverage": float(steps.coverage.iloc[step]),
+                     "density": float(steps.density.iloc[step]), "support": float(steps.mass.iloc[step]),
+                     "n_restricted": int(steps.res_dim.iloc[step]),
+                     **{f"{n}_low": float(lims.loc[0, n]) for n in names},
+                     **{f"{n}_high": float(lims.loc[1, n]) for n in names}})
     trajectory = pd.DataFrame(rows)
     if choose == "f1":
         f1 = 2 * trajectory.coverage * trajectory.density / (trajectory.coverage + trajectory.density)
         chosen = int(f1.idxmax())
-    elif choose == "density":
+    else:
         top = trajectory.density.max()
         chosen = int(trajectory.index[trajectory.density >= top - density_tolerance][0])
-    else:
-        raise ValueError(f"choose={choose!r} is not allowed: expected f1 or density")
-    blo, bhi = boxes[chosen]
-    if paste:
-        blo, bhi = _paste(A, y, blo.copy(), bhi.copy(), alpha)
-    cov, den, sup = _stats(_inside(A, blo, bhi), y)
-    box = {n: (float(blo[k]), float(bhi[k])) for k, n in enumerate(names) if blo[k] > full[0][k] or bhi[k] < full[1][k]}
-    return PrimResult(box, float(cov), float(den), float(sup), trajectory, chosen, float(y.mean()),
-                      {n: (float(full[0][k]), float(full[1][k])) for k, n in enumerate(names)})
-
-
-def _paste(A, y, lo, hi, alpha):
-    """Widen one side at a time by about ``alpha`` of the box's runs while density holds."""
-    while True:
-        inside = _inside(A, lo, hi)
-        _, density, _ = _stats(inside, y)
-        n_add = max(1, int(alpha * inside.sum()))
-        best = None
-        for j in range(A.shape[1]):
-            others = np.all((A >= lo) & (A <= hi) | (np.arange(A.shape[1]) == j), axis=1)
-            below = np.sort(A[others & (A[:, j] < lo[j]), j])[::-1]
-            above = np.sort(A[others & (A[:, j] > hi[j]), j])
-            for side, cand in (("low", below), ("high", above)):
-                if cand.size == 0:
-                    continue
-                new = cand[min(n_add, cand.size) - 1]
-                tlo, thi = lo.copy(), hi.copy()
-                if side == "low":
-                    tlo[j] = new
-                else:
-                    thi[j] = new
-                _, d, _ = _stats(_inside(A, tlo, thi), y)
-                # keep widening while density does not fall (a pure box stays pure: coverage grows)
-                if d >= density and (best is None or d > best[0]):
-                    best = (d, tlo, thi)
-        if best is None:
-            return lo, hi
-        _, lo, hi = best
+    row = trajectory.iloc[chosen]
+    box = {n: (float(row[f"{n}_low"]), float(row[f"{n}_high"])) for n in names
+           if (row[f"{n}_low"], row[f"{n}_high"]) != full[n]}
+    return PrimResult(box, float(row.coverage), float(row.density), float(row.support), trajectory, chosen,
+                      float(y.mean()), full)
 
 
 def discover(results: pd.DataFrame, inputs: list[str], conditions: dict[str, str], **kwargs) -> PrimResult:
@@ -187,7 +146,7 @@ def format_result(result: PrimResult, conditions: dict[str, str] | None = None) 
     if conditions:
         lines.append("condition: " + " and ".join(f"{k} {v}" for k, v in conditions.items()))
     lines.append(f"runs meeting it: {result.base_density:.1%}; box (step {result.chosen_step} of "
-                 f"{len(result.trajectory) - 1}, pasted): coverage {result.coverage:.1%}, density {result.density:.1%}, "
+                 f"{len(result.trajectory) - 1} of EMA's peeling and pasting): coverage {result.coverage:.1%}, density {result.density:.1%}, "
                  f"support {result.support:.1%}")
     for name, (lo, hi) in result.box.items():
         rlo, rhi = result.limits[name]
@@ -206,7 +165,7 @@ def plot(result: PrimResult, stem, title: str = "PRIM peeling trajectory"):
     ax1.scatter(t.coverage, t.density, c=colours, s=18)
     for k in sorted(t.n_restricted.unique()):
         ax1.scatter([], [], c=OKABE_ITO[min(k, len(OKABE_ITO) - 1)], label=f"{k} inputs restricted")
-    ax1.scatter([result.coverage], [result.density], marker="*", s=220, c="black", label="chosen box (pasted)")
+    ax1.scatter([result.coverage], [result.density], marker="*", s=220, c="black", label="chosen box")
     ax1.set_xlabel("coverage (share of successes in the box)")
     ax1.set_ylabel("density (share of box runs that succeed)")
     ax1.set_title(title)

@@ -1,6 +1,6 @@
 """``mcsim discover STORE_DIR|RESULTS.parquet "COLUMN>=VALUE" ... [--inputs a,b] [--alpha A] [--out DIR]``
 
-Scenario discovery with PRIM (``sim.analysis.discovery``): the box of lever (and
+Scenario discovery with PRIM (``sim.analysis.discovery``, the EMA Workbench's PRIM): the box of lever (and
 uncertainty) ranges in which every condition holds, with coverage, density, the peeling
 trajectory (``prim_trajectory.parquet``), ``prim_box.csv``, ``prim.json`` and a figure.
 Inputs default to the experiment's levers and uncertainties (``spec.yaml`` in the store).
@@ -69,10 +69,14 @@ def main(args: list[str]) -> None:
             inputs = [*(spec.get("levers") or {}), *(spec.get("uncertainties") or {})]
     except InputError as exc:
         fail("discover", str(exc))
+    from sim.experiment.ema import EmaUnavailable
+
     try:
         result = discovery.discover(results, inputs, conditions, alpha=alpha)
     except (KeyError, ValueError) as exc:
         fail("discover", str(exc).strip("'\""))
+    except EmaUnavailable as exc:
+        fail("discover", str(exc))
     out = out or table.parent / "discovery"
     write_parquet(out / "prim_trajectory.parquet", result.trajectory)
     result.table().to_csv(out / "prim_box.csv", index=False)
