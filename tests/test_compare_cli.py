@@ -34,9 +34,10 @@ def test_unknown_scenario_fails_before_any_run_with_one_line(tmp_path):
 
 
 @pytest.mark.parametrize("override, key", [("replicates=1", "replicates"), ("executor=threads", "executor"),
+                                           ("draws=-1", "draws"), ("draws=1 replicates=1", "replicates"),
                                            ("population.n_agents=0", "population.n_agents")])
 def test_bad_comparison_settings_fail_with_the_key_named(tmp_path, override, key):
-    out = mcsim("compare", override, cwd=tmp_path)
+    out = mcsim("compare", *override.split(), cwd=tmp_path)
     assert out.returncode != 0
     assert len(out.stderr.strip().splitlines()) == 1 and key in out.stderr
     assert not (tmp_path / "results").exists()

@@ -21,7 +21,7 @@ from sim.model.outcomes import flatten_outcomes as flatten  # noqa: F401 (re-exp
 
 BASELINE = "baseline"
 ID_COLUMNS = ("scenario", "replicate", "seed")
-RUN_INFO_COLUMNS = ("n_agents", "persons", "quarters", "wall_time_s")  # describe a run, not an outcome
+RUN_INFO_COLUMNS = ("draw", "n_agents", "persons", "quarters", "wall_time_s")  # describe a run, not an outcome
 NAN = float("nan")
 
 # dimension -> (learner_outcomes array, labels in code order)

@@ -22,7 +22,7 @@ from sim.config import ConfigError, validate_config
 
 log = logging.getLogger("mcsim.compare")
 
-COMPARE_KEYS = ("scenarios", "replicates", "executor", "workers", "seed")  # not passed on to each run
+COMPARE_KEYS = ("scenarios", "replicates", "draws", "executor", "workers", "seed")  # not passed on to each run
 # parameters that drive the results most, shown in the report's assumptions section
 ASSUMPTIONS = {
     "behaviour.asc_enrol": "utility of enrolling at all (sets the overall level of uptake)",
@@ -65,8 +65,13 @@ def scenario_names(requested: list[str], known: list[str]) -> list[str]:
 def check_compare(cfg) -> None:
     from sim.experiment.compare import EXECUTORS
 
-    if cfg.replicates < 2:
+    if cfg.draws < 0:
+        raise ConfigError(f"draws={cfg.draws} is out of range: expected an integer >= 0 (0 = no parameter draws)")
+    if cfg.draws == 0 and cfg.replicates < 2:
         raise ConfigError(f"replicates={cfg.replicates} is out of range: expected an integer >= 2 (intervals need 2)")
+    if cfg.draws > 0 and (cfg.replicates < 1 or cfg.draws * cfg.replicates < 2):
+        raise ConfigError(f"replicates={cfg.replicates} with draws={cfg.draws} is out of range: expected replicates >= 1 "
+                          "seeds per draw and at least 2 runs per scenario")
     if cfg.executor not in EXECUTORS:
         raise ConfigError(f"executor={cfg.executor!r} is not allowed: expected one of {', '.join(EXECUTORS)}")
     if cfg.workers is not None and cfg.workers < 1:
@@ -112,8 +117,36 @@ def prepare(args: list[str]) -> tuple:
     return cfg, run_cfgs, shared
 
 
+def parameter_draws(cfg, shared: list[str]):
+    """The comparison's parameter draws (None without draws), checked against every scenario's
+    allowed ranges before any run. A parameter the user set on the command line is held at
+    that value in every draw (it is not uncertain in this comparison)."""
+    if not cfg.draws:
+        return None
+    from sim.experiment.configs import expand
+    from sim.config.compose import with_values
+    from sim.experiment.uncertainty import UncertaintyError, draw_values, parameter_draws as draw
+
+    try:
+        draws = draw(int(cfg.draws), int(cfg.seed))
+    except UncertaintyError as exc:
+        fail("compare", str(exc))
+    fixed = {o.split("=", 1)[0].lstrip("+~") for o in shared}
+    held = [k for k in draws.columns if k in fixed or (k == "behaviour.education_gradient"
+                                                        and "behaviour.taste_by_education" in fixed)]
+    draws = draws.drop(columns=held)
+    base = _prepared.get("run_cfgs", {}) or {}
+    for name, run_cfg in base.items():
+        for d in draws.index:
+            try:
+                validate_config(with_values(run_cfg, expand(draw_values(draws, d))))
+            except ConfigError as exc:
+                fail("compare", f"scenario {name}, parameter draw {d}: {exc}")
+    return draws
+
+
 def reproduce_command(cfg, names: list[str], shared: list[str]) -> str:
-    fixed = [f"scenarios=[{','.join(names)}]", f"replicates={cfg.replicates}", f"seed={cfg.seed}"]
+    fixed = [f"scenarios=[{','.join(names)}]", f"replicates={cfg.replicates}", f"draws={cfg.draws}", f"seed={cfg.seed}"]
     rest = [o for o in shared if o.split("=", 1)[0] not in ("population.n_agents", "horizon.quarters")]
     return " ".join(["mcsim compare", *fixed, f"population.n_agents={cfg.population.n_agents}",
                      f"horizon.quarters={cfg.horizon.quarters}", *rest])
@@ -157,7 +190,7 @@ def task(cfg) -> None:
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     start = time.perf_counter()
     comparison = run_comparison(run_cfgs, int(cfg.replicates), int(cfg.seed), cfg.executor, cfg.workers,
-                                progress=bool(cfg.progress))
+                                progress=bool(cfg.progress), parameters=_prepared["parameters"])
     comparison.meta = describe(cfg, run_cfgs, shared, comparison)
     try:
         results.save(out_dir, comparison)
@@ -171,7 +204,8 @@ def task(cfg) -> None:
     except OSError as exc:
         fail("compare", f"cannot write the comparison into {out_dir} ({exc.strerror or exc}): free some space "
                         "or choose another folder with hydra.run.dir=...")
-    print(f"compared {len(run_cfgs)} scenarios x {cfg.replicates} replicates "
+    what = f"{cfg.draws} parameter draws x {cfg.replicates} seeds" if cfg.draws else f"{cfg.replicates} replicates"
+    print(f"compared {len(run_cfgs)} scenarios x {what} "
           f"({cfg.population.n_agents:,} agents, {cfg.horizon.quarters} quarters) in {wall:.0f} s")
     print(f"report: {report}")
 
@@ -192,6 +226,7 @@ def main(args: list[str]) -> None:
             fail("compare", "--multirun is not supported: a comparison already runs every scenario and replicate")
         cfg, run_cfgs, shared = prepare(args)  # cfg holds Hydra's settings: hydra.run.dir as it will be
         _prepared.update(run_cfgs=run_cfgs, shared=shared)
+        _prepared["parameters"] = parameter_draws(cfg, shared)
         args = claim_output_folder("compare", str(cfg.hydra.run.dir), args, RESULTS, MARKER, overwrite,
                                    what="comparison")
     try:

@@ -307,7 +307,8 @@ PUBLIC_LEVERS = tuple(f.name for f in fields(PolicyConfig) if f.metadata.get("pu
 @dataclass
 class CompareConfig(RunConfig):
     scenarios: list[str] = field(default_factory=list)  # scenario names; empty = every named scenario
-    replicates: int = 10             # seeds per scenario; replicate i uses seed + i in every scenario
+    replicates: int = 10             # seeds per scenario (per parameter draw with draws > 0), the same in every scenario
+    draws: int = 0                   # parameter draws (configs/uncertainties.yaml, posterior sample); 0 = none
     executor: str = "process"        # serial | process (all cores) | ray; identical numbers on each
     workers: Optional[int] = None    # processes for executor=process; None = all cores
 

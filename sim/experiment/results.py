@@ -11,6 +11,7 @@ from sim.experiment.compare import ComparisonRuns
 
 DATA = {"runs": "runs.parquet", "timeseries": "timeseries.parquet",
         "counterfactuals": "counterfactuals.parquet", "counterfactual_groups": "counterfactual_groups.parquet"}
+PARAMETERS = "parameters.parquet"  # the parameter draws (one row per draw), only when the comparison drew them
 META = "comparison.json"
 
 
@@ -25,6 +26,8 @@ def save(out_dir: Path, comparison: ComparisonRuns) -> None:
     out_dir = Path(out_dir)
     for attr, name in DATA.items():
         write_parquet(out_dir / "data" / name, getattr(comparison, attr))
+    if comparison.parameters is not None:
+        write_parquet(out_dir / "data" / PARAMETERS, comparison.parameters)
     write_json(out_dir / META, comparison.meta)
 
 
@@ -42,6 +45,8 @@ def load(path: Path) -> ComparisonRuns:
     try:
         meta = load_json_mapping(path / META, "comparison description", hint)
         frames = {attr: read_parquet(path / "data" / name, "comparison table", hint) for attr, name in DATA.items()}
+        if meta.get("draws"):
+            frames["parameters"] = read_parquet(path / "data" / PARAMETERS, "parameter draws", hint)
     except InputError as exc:
         raise ResultsError(str(exc)) from None
     return ComparisonRuns(meta=meta, **frames)
