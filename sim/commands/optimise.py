@@ -230,6 +230,16 @@ def _meta(prep: dict, result_meta: dict) -> dict:
                       f"mcsim {code_version()}")}
 
 
+def _comparison_hash(run_cfgs: dict, draws, seeds: int, seed: int) -> str:
+    import hashlib
+
+    from sim.experiment.optimise.store import canonical
+
+    content = {"runs": {k: OmegaConf.to_container(c, resolve=True) for k, c in run_cfgs.items()},
+               "draws": None if draws is None else draws.reset_index().to_dict("list"), "seeds": seeds, "seed": seed}
+    return hashlib.sha256(canonical(content).encode()).hexdigest()[:16]
+
+
 def compare_mixes(prep: dict, out_dir: Path, recommended, meta: dict):
     """Run the recommended mixes against the named scenarios (out of sample: fresh draws and
     seeds) and build the comparison report; returns the mix-versus-scenario table."""
@@ -246,6 +256,16 @@ def compare_mixes(prep: dict, out_dir: Path, recommended, meta: dict):
     run_cfgs = {"baseline": base, **prep["compare_cfgs"], **mixes}
     draws = prep["compare_draws"]
     seed = int(cfg.seed) + 1000
+    folder = out_dir / "comparison"
+    digest = _comparison_hash(run_cfgs, draws, int(opt.compare_seeds), seed)
+    try:   # the same comparison already stored (a rerun): read it, run nothing
+        stored = results.load(folder) if (folder / "report.html").is_file() else None
+    except results.ResultsError:
+        stored = None
+    if stored is not None and stored.meta.get("comparison_hash") == digest:
+        meta["compare_cells"] = len(stored.runs) // len(run_cfgs)
+        print(f"comparison of the recommended mixes found in {folder}: not run again", flush=True)
+        return versus_table(stored, list(mixes), str(opt.equity), float(opt.robust_percentile))
     print(f"comparing {len(mixes)} recommended mixes with {', '.join(prep['compare_cfgs']) or 'the baseline'} "
           f"({max(int(opt.compare_draws), 1) * int(opt.compare_seeds)} fresh cells)", flush=True)
     comparison = run_comparison(run_cfgs, int(opt.compare_seeds), seed, opt.executor, opt.workers, progress=False,
@@ -259,9 +279,8 @@ def compare_mixes(prep: dict, out_dir: Path, recommended, meta: dict):
         "annual_public_cost_rm": {s: c.scenario.annual_public_cost_rm for s, c in run_cfgs.items()},
         "learning_share_of_cost": {s: float(c.policy.connectivity.learning_share_of_cost) for s, c in run_cfgs.items()},
         "reproduce": meta["command"], "command": meta["command"], "code_version": code_version(),
-        "created": meta["created"],
+        "created": meta["created"], "comparison_hash": digest,
     }
-    folder = out_dir / "comparison"
     results.save(folder, comparison)
     atomic_write_bytes(folder / "config.yaml", OmegaConf.to_yaml(base).encode())
     build_report(folder)
@@ -315,8 +334,8 @@ def run(prep: dict, out_dir: Path) -> int:
                                           evaluations_run=result.runs_done, evaluations_found=result.runs_found,
                                           candidates=len(archive), front=len(front), start_scenarios=starts,
                                           robust_criterion=f"{opt.robust_percentile:g}th percentile over cells"))
-    print(f"{len(archive)} mixes evaluated ({result.runs_done} runs now, {result.runs_found} from the store) in "
-          f"{wall:.0f} s; front {len(front)}; summary {out_dir / 'optimise.md'}")
+    print(f"{len(archive)} mixes evaluated ({result.runs_done} runs now, {result.runs_found} look-ups answered by the "
+          f"store) in {wall:.0f} s; front {len(front)}; summary {out_dir / 'optimise.md'}")
     for _, row in best.iterrows():
         if row.isna().get("candidate", True):
             print(f"  within RM {row.budget_level_rm / 1e6:,.0f}m: no feasible mix")

@@ -116,7 +116,7 @@ class _Runner:
                                      "values": values, "x": np.asarray(x, float), "F": f, "G": g, "stats": stats}
         if self.progress:
             self.progress(f"generation {self.generation + 1}: {len(mixes)} candidates, {len(self.archive)} distinct "
-                          f"so far; runs {self.runs_done} done, {self.runs_found} found in the store")
+                          f"so far; {self.runs_done} runs done, {self.runs_found} look-ups answered by the store")
         self.generation += 1
         return np.asarray(F, float), np.asarray(G, float)
 
