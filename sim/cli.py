@@ -24,6 +24,7 @@ commands:
   sensitivity  Sobol/Morris indices: mcsim sensitivity STORE_DIR|FILE.yaml
   calibrate  fit behaviour to targets: mcsim calibrate [--write-config]
   discover   PRIM scenario discovery: mcsim discover STORE_DIR "COLUMN>=VALUE" ...
+  optimise   the best lever mix for a budget: mcsim optimise optimise.budget_rm=200e6
   explore    serve the interactive explorer page
   validate   check the model against known patterns and write docs/VALIDATION.md
   docs       regenerate the parameter table in docs/ODD.md (--check: only check it)

@@ -18,6 +18,7 @@ COMMANDS = {
     "sensitivity": "sensitivity",
     "calibrate": "calibrate",
     "discover": "discover",
+    "optimise": "optimise",
     "docs": "docs",
 }
 
