@@ -50,7 +50,7 @@ class PersonCounter:
 
 # Per-person arrays kept for paired (baseline vs scenario) counterfactuals.
 LEARNER_OUTCOME_FIELDS = ("weight", "income_group", "rural", "female", "education", "state", "ever_enrolled",
-                          "first_enrolled_quarter", "enrolments",
+                          "first_enrolled_quarter", "first_completed_quarter", "enrolments",
                           "completions", "ever_subsidised", "subsidy_rm", "credentials",
                           "recognised_credentials")
 
