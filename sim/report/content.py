@@ -284,8 +284,8 @@ def _index_disagreement(e: pd.DataFrame, meta: dict) -> str:
     parts = []
     for s, split, (c, w, er) in agree:
         if split:
-            parts.append(f"under the {label(s)} it moves against {split[0]} only (C {c.difference:+.4f}, "
-                         f"W {w.difference:+.4f}, E {er.difference:+.4f})")
+            parts.append(f"under the {label(s)} it moves against {split[0]} only (C {_index_change(c)}, "
+                         f"W {_index_change(w)}, E {_index_change(er)})")
     return text + (f"; {'; '.join(parts)}." if parts else ".")
 
 
