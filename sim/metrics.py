@@ -39,6 +39,8 @@ __all__ = [
     "benefit_incidence",
     "quarterly_to_annual_rate",
     "annual_to_quarterly_rate",
+    "discount_factor",
+    "discounted_sum",
     "mean_ci",
     "paired_difference_ci",
 ]
@@ -273,7 +275,12 @@ def concentration_index(y, w, rank) -> float:
 
     Equivalently ``C = 2 * (y-weighted mean of R) - 2 * mean_w(R)``, so with fractional ranks
     and ``y >= 0``, ``C`` lies in ``(-1, 1)``. Positive: ``y`` concentrated among the better-off
-    (high rank); negative: among the worse-off; 0 for constant ``y``. Dimensionless.
+    (high rank); negative: among the worse-off; 0 for constant ``y``. Dimensionless. The
+    weighted "convenient covariance" formula of O'Donnell, van Doorslaer, Wagstaff & Lindelow
+    (2008), *Analyzing Health Equity Using Household Survey Data*, World Bank, ch. 8. For a
+    bounded outcome ``C`` depends on the mean and is not mirror-invariant: ``C(1 - y) =
+    -C(y) mu / (1 - mu)``, so the attainment and the shortfall can rank populations
+    differently (the reason for the two corrected indices below).
 
     Parameters
     ----------
@@ -302,7 +309,9 @@ def concentration_index_wagstaff(y, w, rank, y_min: float = 0.0, y_max: float = 
     general form as in Erreygers 2009, J Health Econ 28:504, eq. for ``W(h)``). For a binary
     outcome (``y_min=0, y_max=1``) this is ``C / (1 - mu)``. Equivalently
     ``W = 2 (y_max - y_min) cov_w(y, R) / ((y_max - mu)(mu - y_min))``, invariant to shifting
-    ``y`` together with its bounds. Range [-1, 1] asymptotically for binary ``y``.
+    ``y`` together with its bounds. Range [-1, 1] for binary ``y``: the relative index ``C``
+    rescaled by its largest possible value at the given mean, which makes it mirror-symmetric,
+    ``W(y_max + y_min - y) = -W(y)``.
 
     Returns NaN when ``mu`` equals either bound (no variation possible) or total weight is 0.
     Raises ValueError if ``y`` falls outside ``[y_min, y_max]``.
@@ -319,6 +328,9 @@ def concentration_index_erreygers(y, w, rank, y_min: float = 0.0, y_max: float =
 
     ``mu = mean_w(y)``; equivalently ``E = 8 cov_w(y, R) / (y_max - y_min)``, which stays
     defined (0) when ``mu`` is 0. Range [-1, 1] for bounded ``y``. NaN only if total weight is 0.
+    An absolute measure: adding the same amount to everyone leaves it unchanged, and it obeys
+    the mirror property ``E(y_max + y_min - y) = -E(y)`` (inequality in the shortfall is
+    minus that in the attainment).
     Raises ValueError if ``y`` falls outside ``[y_min, y_max]``.
     """
     y, w, r = _check_yw_rank(y, w, rank)
@@ -469,6 +481,43 @@ def annual_to_quarterly_rate(a):
     with np.errstate(divide="ignore"):
         out = -np.expm1(0.25 * np.log1p(-arr))
     return float(out) if out.ndim == 0 else out
+
+
+# --------------------------------------------------------------------------- discounting
+
+
+def _check_discount_rate(annual_rate) -> float:
+    r = float(annual_rate)
+    if not (math.isfinite(r) and r > -1.0):
+        raise ValueError(f"annual_rate must be a finite annual discount rate above -1 (0.03 is 3%), got {annual_rate!r}.")
+    return r
+
+
+def discount_factor(quarter, annual_rate: float):
+    """Present-value factor of an amount in quarter ``quarter``: ``(1 + r) ** (-quarter / 4)``.
+
+    ``quarter`` counts quarters from the start of the horizon (0-based: the first quarter is
+    not discounted), ``annual_rate`` is the annual discount rate as a fraction (0.03 for 3%),
+    compounded annually and spread evenly over the quarters of a year. Accepts a scalar
+    (returns float) or an array of quarters >= 0 (returns float64 array of the same shape).
+    """
+    r = _check_discount_rate(annual_rate)
+    q = np.asarray(quarter)
+    if q.dtype.kind not in "biuf":
+        raise ValueError(f"quarter must be numeric (quarters from the start), got dtype {q.dtype}.")
+    q = q.astype(np.float64)
+    if not np.all(np.isfinite(q) & (q >= 0)):
+        raise ValueError("quarter must be finite and >= 0 (quarters from the start of the horizon).")
+    out = np.exp(-q / 4.0 * math.log1p(r))
+    return float(out) if out.ndim == 0 else out
+
+
+def discounted_sum(amounts_by_quarter, annual_rate: float) -> float:
+    """Present value ``sum_q amounts[q] * (1 + r) ** (-q / 4)`` of a per-quarter series whose
+    entry ``q`` falls in quarter ``q`` (0-based), in the units of the amounts (RM, persons).
+    At rate 0 it is the plain sum. NaN entries propagate."""
+    a = _as_1d_float(amounts_by_quarter, "amounts_by_quarter", allow_nan=True)
+    return float(a @ discount_factor(np.arange(a.shape[0]), annual_rate)) if a.size else 0.0
 
 
 # --------------------------------------------------------------------------- replicate summaries

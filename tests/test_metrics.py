@@ -274,6 +274,94 @@ def test_bounded_indices_reject_out_of_bounds_y():
         m.concentration_index_erreygers([0, 1], [1, 1], [0.25, 0.75], 1.0, 1.0)
 
 
+def test_corrected_indices_hand_case_with_ties_and_weights():
+    # x = [1, 2, 2, 3], w = [2, 1, 1, 4] (total 8), y = [1, 0, 1, 0].
+    # R: x=1 -> (0 + 1)/8 = 1/8; the tie x=2 (weight 2) -> (2 + 1)/8 = 3/8 for both rows;
+    # x=3 -> (4 + 2)/8 = 6/8. mu = (2 + 1)/8 = 3/8; mean_w(yR) = (2/8 + 3/8)/8 = 5/64;
+    # cov = 5/64 - (3/8)(1/2) = -7/64. C = 2 cov / mu = -7/12; W = C / (1 - mu) = -14/15;
+    # E = 4 mu C = 8 cov = -7/8.
+    x, w = np.array([1.0, 2, 2, 3]), np.array([2.0, 1, 1, 4])
+    r = m.fractional_rank(x, w)
+    np.testing.assert_allclose(r, [1 / 8, 3 / 8, 3 / 8, 6 / 8])
+    for y in ([1.0, 0, 1, 0], [1.0, 1, 0, 0]):   # which tied row holds the 1 does not matter
+        assert m.concentration_index(y, w, r) == pytest.approx(-7 / 12)
+        assert m.concentration_index_wagstaff(y, w, r) == pytest.approx(-14 / 15)
+        assert m.concentration_index_erreygers(y, w, r) == pytest.approx(-7 / 8)
+
+
+def test_perfectly_sorted_binary_outcome_reaches_the_bounds():
+    # the richest 3 of 8 (equal weights, no ties) take part: every corrected index is at its
+    # extreme for that mean (W = 1 whatever the mean; E = 4 mu (1 - mu) = 15/16), C = 1 - mu = 5/8
+    w = np.ones(8)
+    r = m.fractional_rank(np.arange(8.0), w)
+    y = np.array([0, 0, 0, 0, 0, 1, 1, 1.0])
+    assert m.concentration_index_wagstaff(y, w, r) == pytest.approx(1.0)
+    assert m.concentration_index_wagstaff(y[::-1], w, r) == pytest.approx(-1.0)
+    assert m.concentration_index_erreygers(y, w, r) == pytest.approx(15 / 16)
+    assert m.concentration_index(y, w, r) == pytest.approx(5 / 8)
+
+
+@given(weighted_binary_sample())
+def test_corrected_indices_of_a_binary_outcome_are_bounded_and_share_the_sign_of_c(sample):
+    x, w, y = sample
+    mu = np.average(y, weights=w)
+    assume(0 < mu < 1)
+    r = m.fractional_rank(x, w)
+    c, wag, err = (f(y, w, r) for f in (m.concentration_index, m.concentration_index_wagstaff,
+                                         m.concentration_index_erreygers))
+    assert -1 - 1e-12 <= wag <= 1 + 1e-12 and -1 - 1e-12 <= err <= 1 + 1e-12
+    assert np.sign(np.round(wag, 12)) == np.sign(np.round(c, 12)) == np.sign(np.round(err, 12))
+
+
+@given(weighted_binary_sample())
+def test_mirror_properties_of_the_corrected_indices_and_not_of_c(sample):
+    # the shortfall 1 - y (not taking part) has minus the inequality of the attainment y under
+    # both corrected indices; the standard index instead scales by mu / (1 - mu) (O'Donnell et
+    # al. 2008 ch. 8; Erreygers 2009), so it is not invariant to the choice of the two.
+    x, w, y = sample
+    mu = np.average(y, weights=w)
+    assume(0 < mu < 1)
+    r = m.fractional_rank(x, w)
+    assert m.concentration_index_wagstaff(1 - y, w, r) == pytest.approx(-m.concentration_index_wagstaff(y, w, r),
+                                                                        abs=1e-12)
+    assert m.concentration_index_erreygers(1 - y, w, r) == pytest.approx(
+        -m.concentration_index_erreygers(y, w, r), abs=1e-12)
+    assert m.concentration_index(1 - y, w, r) == pytest.approx(-m.concentration_index(y, w, r) * mu / (1 - mu),
+                                                               abs=1e-12)
+
+
+@given(weighted_bounded_sample(), st.floats(0.1, 0.5))
+def test_c_is_scale_invariant_and_erreygers_translation_invariant(sample, k):
+    # relative versus absolute: scaling y by k leaves C unchanged (and E scaled by k); adding a
+    # constant leaves E unchanged (and C divided by the new mean)
+    x, w, y = sample
+    assume(np.average(y, weights=w) > 1e-3)
+    r = m.fractional_rank(x, w)
+    c, e = m.concentration_index(y, w, r), m.concentration_index_erreygers(y, w, r)
+    assert m.concentration_index(k * y, w, r) == pytest.approx(c, abs=1e-9)
+    assert m.concentration_index_erreygers(k * y, w, r) == pytest.approx(k * e, abs=1e-9)
+    assert m.concentration_index_erreygers(k * y + 0.25, w, r) == pytest.approx(k * e, abs=1e-9)
+
+
+def test_standard_index_can_move_opposite_to_both_corrected_indices():
+    # two equal halves at ranks 1/4 and 3/4 taking part at rates p (poorer) and q (richer):
+    # cov = (q - p)/8, so C = (q - p)/(4 mu), E = q - p, W = C/(1 - mu). From (0.1, 0.3) to
+    # (0.2, 0.5) the gap widens (E 0.2 -> 0.3) while the mean rises faster than the gap (C
+    # 0.25 -> 0.3/1.4), and W = (q - p)/(4 mu (1 - mu)) rises (0.3125 -> 0.3/0.91).
+    def indices(p, q):
+        # 10 persons a half: rows (rank, took part) with weights
+        rank = np.array([0.25, 0.25, 0.75, 0.75])
+        y = np.array([1.0, 0, 1, 0])
+        w = np.array([10 * p, 10 * (1 - p), 10 * q, 10 * (1 - q)])
+        return (m.concentration_index(y, w, rank), m.concentration_index_wagstaff(y, w, rank),
+                m.concentration_index_erreygers(y, w, rank))
+
+    before, after = indices(0.1, 0.3), indices(0.2, 0.5)
+    assert before == pytest.approx((0.25, 0.3125, 0.2))
+    assert after == pytest.approx((0.3 / 1.4, 0.3 / 0.91, 0.3))
+    assert after[0] < before[0] and after[1] > before[1] and after[2] > before[2]
+
+
 # --------------------------------------------------------------------------- concentration curve
 
 
@@ -385,6 +473,27 @@ def test_rate_conversions_on_arrays_keep_shape():
     out = m.annual_to_quarterly_rate(a)
     assert out.shape == a.shape
     np.testing.assert_allclose(m.quarterly_to_annual_rate(out), a)
+
+
+def test_discount_factor_hand_values():
+    # a year (4 quarters) at 3% is 1/1.03; quarter 0 is not discounted; rate 0 discounts nothing
+    assert m.discount_factor(0, 0.03) == 1.0
+    assert m.discount_factor(4, 0.03) == pytest.approx(1 / 1.03)
+    assert m.discount_factor(6, 0.06) == pytest.approx(1.06 ** -1.5)
+    np.testing.assert_allclose(m.discount_factor(np.arange(3), 0.0), [1, 1, 1])
+    np.testing.assert_allclose(m.discount_factor(np.array([1, 2]), 0.03), [1.03 ** -0.25, 1.03 ** -0.5])
+    with pytest.raises(ValueError, match="annual_rate"):
+        m.discount_factor(1, -1.0)
+    with pytest.raises(ValueError, match=">= 0"):
+        m.discount_factor(np.array([-1]), 0.03)
+
+
+def test_discounted_sum_hand_case_and_rate_zero_is_the_plain_sum():
+    amounts = [100.0, 0, 0, 0, 100.0, 50.0]
+    assert m.discounted_sum(amounts, 0.0) == 250.0
+    assert m.discounted_sum(amounts, 0.03) == pytest.approx(100 + 100 / 1.03 + 50 * 1.03 ** -1.25)
+    assert m.discounted_sum([], 0.03) == 0.0
+    assert m.discounted_sum(amounts, 0.06) < m.discounted_sum(amounts, 0.03) < 250.0
 
 
 # --------------------------------------------------------------------------- replicate summaries

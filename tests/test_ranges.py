@@ -75,7 +75,7 @@ def test_learner_arrays_hold_the_largest_allowed_population_and_horizon():
     from sim.model.agents.learners import STATE_FIELDS
 
     quarters = RANGES["horizon.quarters"][1]
-    for name in ("enrolled_quarter", "enrolments", "completions", "online_enrolments", "credentials",
+    for name in ("enrolled_quarter", "first_enrolled_quarter", "first_completed_quarter", "enrolments", "completions", "online_enrolments", "credentials",
                  "accredited_credentials", "recognised_credentials", "qualifications"):
         assert np.iinfo(STATE_FIELDS[name][0]).max >= quarters, name
     from sim.model import MicroCredentialModel

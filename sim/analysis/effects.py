@@ -20,6 +20,10 @@ from sim.model.domain import INCOME_GROUPS, LABOUR, LOCATIONS, SEXES, STATES
 from sim.model.outcomes import flatten_outcomes as flatten  # noqa: F401 (re-exported)
 
 BASELINE = "baseline"
+# Annual discount rates (fractions) for costs and outcomes: the report's default, and the rates
+# whose discounted totals every pair carries (the sensitivity table; the default among them).
+DISCOUNT_RATE = 0.03
+DISCOUNT_RATES = (0.0, 0.03, 0.06)
 ID_COLUMNS = ("scenario", "replicate", "seed")
 RUN_INFO_COLUMNS = ("draw", "n_agents", "persons", "quarters", "wall_time_s")  # describe a run, not an outcome
 NAN = float("nan")
@@ -101,7 +105,38 @@ def _check_paired(scen: Mapping, base: Mapping) -> np.ndarray:
     return w
 
 
-def counterfactual(scen: Mapping[str, np.ndarray], base: Mapping[str, np.ndarray]) -> tuple[dict, pd.DataFrame]:
+def rate_tag(rate: float) -> str:
+    """Column suffix of an annual discount rate: 0.03 -> ``"3pct"``, 0.035 -> ``"3.5pct"``."""
+    return f"{100 * float(rate):g}pct"
+
+
+def discounted_name(column: str, rate: float) -> str:
+    """Name of ``column`` discounted at ``rate``: ``additional_completers_b40_discounted_3pct``."""
+    return f"{column}_discounted_{rate_tag(rate)}"
+
+
+def _discounted_completers(scen: Mapping, base: Mapping, w: np.ndarray, cs: np.ndarray, cb: np.ndarray,
+                           rates) -> dict[str, float]:
+    """Additional completers (all, B40, rural), each person counted at the quarter of their first
+    completion with factor ``(1 + r) ** (-q / 4)``: ``sum_j w_j (cs_j d(q_s,j) - cb_j d(q_b,j))``. A
+    person who completes in both runs but earlier under the scenario adds a little (a gain
+    brought forward). NaN for records made before the quarter of first completion was kept."""
+    groups = {"": np.ones(len(w), bool), "_b40": np.asarray(base["income_group"]) == INCOME_GROUPS.index("B40"),
+              "_rural": np.asarray(base["rural"], bool)}
+    if "first_completed_quarter" not in scen or "first_completed_quarter" not in base:
+        return {discounted_name(f"additional_completers{g}", r): NAN for r in rates for g in groups}
+    qs = np.maximum(np.asarray(scen["first_completed_quarter"], np.float64), 0.0)   # -1 (never) is masked by cs
+    qb = np.maximum(np.asarray(base["first_completed_quarter"], np.float64), 0.0)
+    out = {}
+    for r in rates:
+        delta = w * (cs * metrics.discount_factor(qs, r) - cb * metrics.discount_factor(qb, r))
+        for g, mask in groups.items():
+            out[discounted_name(f"additional_completers{g}", r)] = float(delta[mask].sum())
+    return out
+
+
+def counterfactual(scen: Mapping[str, np.ndarray], base: Mapping[str, np.ndarray],
+                   rates=DISCOUNT_RATES) -> tuple[dict, pd.DataFrame]:
     """Exact per-person effects of a scenario run against the baseline run with the same seed.
 
     Both mappings hold per-learner arrays (``RunRecord.learner_outcomes``): ``weight``
@@ -116,7 +151,20 @@ def counterfactual(scen: Mapping[str, np.ndarray], base: Mapping[str, np.ndarray
       ``lost_completers`` / ``additional_completers`` likewise for persons with >= 1 completion;
     - ``subsidised_persons``: ``ever_subsidised`` in the scenario; ``deadweight``: share of
       them (by persons) who also enrolled in the baseline, NaN when nobody was subsidised;
-    - ``displacement_share``: displaced / baseline enrollees.
+    - ``displacement_share``: displaced / baseline enrollees;
+    - ``subsidised_completions``: courses completed in the scenario by the subsidised persons;
+      ``deadweight_completions``: the share of those completions that would have happened
+      anyway, ``sum_S w min(n_b, n_s) / sum_S w n_s`` over the subsidised persons S with
+      ``n_s``, ``n_b`` their completions in the scenario and in the baseline: the same person
+      completes ``n_b`` courses without the policy, so up to that many of their completions are
+      not caused by it (capped at ``n_s``: a person cannot have more of them happen anyway than
+      they completed). It is the completion analogue of ``deadweight`` (which is ``sum_S w
+      min(e_b, e_s) / sum_S w e_s`` with enrolment indicators, ``e_s = 1`` for the subsidised).
+      All completions of a subsidised person count, subsidised courses or not (the record
+      does not say which course a subsidy paid for). NaN when they completed none;
+    - for each annual rate ``r`` of ``rates``: ``additional_completers{,_b40,_rural}_discounted_{r}``
+      (see :func:`discounted_name`), each person's first completion discounted to the start
+      of the horizon (``first_completed_quarter``; NaN when the records do not hold it).
 
     ``who`` has one row per (dimension, group): additional, induced and lost completers,
     additional enrollees and the group's population (persons); a dimension whose array is
@@ -147,6 +195,11 @@ def counterfactual(scen: Mapping[str, np.ndarray], base: Mapping[str, np.ndarray
         "displacement_share": float(displaced / (w @ eb)) if w @ eb > 0 else NAN,
         "subsidy_rm": float(w @ np.asarray(scen["subsidy_rm"], np.float64)),
     }
+    sub_completions = float(w @ (sub * ns))
+    totals["subsidised_completions"] = sub_completions
+    totals["deadweight_completions"] = (float(w @ (sub * np.minimum(ns, nb))) / sub_completions
+                                        if sub_completions > 0 else NAN)
+    totals.update(_discounted_completers(scen, base, w, cs, cb, rates))
     delta_completer = cs.astype(np.float64) - cb
     delta_enrollee = es.astype(np.float64) - eb
     rows = []
@@ -185,6 +238,28 @@ def summarise_replicates(frame: pd.DataFrame, by: list[str], values: list[str], 
 
 
 # --------------------------------------------------------------------------- cost-effectiveness
+# what cost-effectiveness divides: incremental public spend (RM) and effects (persons)
+INCREMENTAL_COLUMNS = ("incremental_spend_rm", "incremental_spend_attributable_rm", "additional_completions",
+                       "additional_completers", "additional_completers_b40", "additional_completers_rural")
+
+
+def discounted_incremental(pairs: pd.DataFrame, rate: float = DISCOUNT_RATE) -> pd.DataFrame:
+    """``pairs`` (one row per scenario and seed, :func:`sim.analysis.tables.pairs_frame`) with
+    the columns of :data:`INCREMENTAL_COLUMNS` replaced by their present values at the annual
+    ``rate``: spend discounted quarter by quarter, completers at the quarter of each person's
+    first completion, completions at the quarter they happen, all to the start of the horizon.
+    ``cost_effectiveness(discounted_incremental(pairs, r))`` is the cost-effectiveness at ``r``.
+    At rate 0 the values equal the undiscounted columns. Raises ValueError for a rate the
+    pairs were not discounted at (see :data:`DISCOUNT_RATES`)."""
+    names = {c: discounted_name(c, rate) for c in INCREMENTAL_COLUMNS}
+    missing = [n for n in names.values() if n not in pairs]
+    if missing:
+        stored = sorted({c.rsplit("_discounted_", 1)[1] for c in pairs if "_discounted_" in c})
+        raise ValueError(f"the pairs hold no totals discounted at {rate_tag(rate)} a year (missing {missing[0]}); "
+                         f"rates available: {', '.join(stored) or 'none'}")
+    return pairs.assign(**{c: pairs[n] for c, n in names.items()})
+
+
 def ratio_ci(numerator, denominator, level: float = 0.95) -> tuple[float, float, float]:
     """Ratio of means ``mean(num) / mean(den)`` over paired replicates, with a delta-method
     Student-t interval. The interval is NaN unless the denominator's own interval excludes 0

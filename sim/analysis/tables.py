@@ -7,25 +7,67 @@ from __future__ import annotations
 import pandas as pd
 
 from sim import metrics
-from sim.analysis.effects import BASELINE, cost_effectiveness, paired_effects, summarise_replicates
+from sim.analysis.effects import (
+    BASELINE, DISCOUNT_RATE, DISCOUNT_RATES, cost_effectiveness, discounted_incremental, discounted_name,
+    paired_effects, summarise_replicates,
+)
 from sim.analysis.state_tables import state_cost_effectiveness, state_effects
 from sim.model.policy import LEVER_NAMES
 
 COUNTERFACTUAL_MEASURES = ("induced_enrollees", "displaced_enrollees", "additional_enrollees",
                            "additional_completions", "induced_completers", "lost_completers",
                            "additional_completers", "subsidised_persons", "deadweight", "displacement_share",
-                           "subsidy_rm")
-SHARE_MEASURES = ("deadweight", "displacement_share")
+                           "subsidy_rm", "subsidised_completions", "deadweight_completions",
+                           *(discounted_name(f"additional_completers{g}", DISCOUNT_RATE) for g in ("", "_b40", "_rural")))
+SHARE_MEASURES = ("deadweight", "displacement_share", "deadweight_completions")
 ATTRIBUTABLE = "public_spend_attributable_rm"   # public spend with connectivity at its learning share
 # outcomes whose paired-vs-unpaired variance is reported (the pairing table)
 PAIRING_OUTCOMES = ("uptake_rate", "uptake_by_income.B40", "uptake_by_location.rural", "completion_rate",
                     "credential_holders_rate", "concentration_index", "employer_trust_mean")
 
 
-def pairs_frame(runs: pd.DataFrame, counterfactuals: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+def discounted_flows(runs: pd.DataFrame, series: pd.DataFrame, rates=DISCOUNT_RATES) -> pd.DataFrame:
+    """One row per run (scenario, seed): public spend (RM) in full and attributable to learning,
+    and completions (persons), each discounted to the start of the horizon at every annual rate
+    of ``rates`` (columns ``public_spend_rm_discounted_3pct`` ...). Spend comes from the time
+    series, quarter by quarter and lever by lever; a lever's attributable spend is its spend
+    times its attributable share over the run (the share is fixed by pot, and a lever's pots
+    share it), so it is exact. NaN attributable spend for runs stored without it."""
+    flows = series[((series.metric == "public_spend_rm") | (series.metric == "completions_persons"))]
+    keys = ["scenario", "seed"]
+    out = flows[keys].drop_duplicates().reset_index(drop=True)
+    spend = flows[flows.metric == "public_spend_rm"]
+    done = flows[flows.metric == "completions_persons"]
+    share = runs.set_index(keys)
+    for r in rates:
+        factor = metrics.discount_factor(flows.quarter.to_numpy(), r)
+        pv = flows.assign(pv=flows.value.to_numpy() * factor)
+        by_lever = pv.loc[spend.index].pivot_table(index=keys, columns="group", values="pv", aggfunc="sum",
+                                                  sort=False)
+        full = by_lever.sum(axis=1)
+        attributable = 0.0
+        for lever in by_lever.columns:
+            total = share.get(f"public_spend_by_lever_rm.{lever}", pd.Series(float("nan"), share.index))
+            part = share.get(f"public_spend_by_lever_attributable_rm.{lever}", pd.Series(float("nan"), share.index))
+            ratio = (part / total.where(total > 0)).where(total > 0, 1.0).reindex(by_lever.index)
+            attributable = attributable + ratio * by_lever[lever]
+        completions = pv.loc[done.index].groupby(keys, sort=False).pv.sum()
+        frame = pd.DataFrame({discounted_name("public_spend_rm", r): full,
+                              discounted_name(ATTRIBUTABLE, r): attributable,
+                              discounted_name("completions_persons", r): completions}).reset_index()
+        out = out.merge(frame, on=keys, how="left")
+    return out
+
+
+def pairs_frame(runs: pd.DataFrame, counterfactuals: pd.DataFrame, groups: pd.DataFrame,
+                series: pd.DataFrame | None = None, rates=DISCOUNT_RATES) -> pd.DataFrame:
     """One row per (scenario, seed) pair: counterfactual totals, incremental public spend (RM)
     in full and attributable to learning, and additional completers who are B40 and rural
-    (persons). Runs stored before attributable spend was reported give NaN for it."""
+    (persons). Runs stored before attributable spend was reported give NaN for it. With the
+    time ``series``, also each incremental flow discounted at every rate of ``rates``
+    (``incremental_spend_rm_discounted_3pct``, ``incremental_spend_attributable_rm_discounted_3pct``,
+    ``additional_completions_discounted_3pct``; the discounted additional completers come with
+    the counterfactual totals): read them with :func:`sim.analysis.effects.discounted_incremental`."""
     if ATTRIBUTABLE not in runs:
         runs = runs.assign(**{ATTRIBUTABLE: float("nan")})
     columns = {"public_spend_rm": "incremental_spend_rm", ATTRIBUTABLE: "incremental_spend_attributable_rm"}
@@ -40,6 +82,17 @@ def pairs_frame(runs: pd.DataFrame, counterfactuals: pd.DataFrame, groups: pd.Da
         sel = groups[(groups.dimension == dimension) & (groups.group == group)]
         out = out.merge(sel[["scenario", "seed", "additional_completers"]].rename(
             columns={"additional_completers": column}), on=["scenario", "seed"])
+    if series is None or not len(series):
+        return out
+    flows = discounted_flows(runs, series, rates)
+    base = flows[flows.scenario == BASELINE].drop(columns="scenario").set_index("seed")
+    mine = out[["scenario", "seed"]].merge(flows, on=["scenario", "seed"], how="left")
+    for r in rates:
+        for column, incremental in (("public_spend_rm", "incremental_spend_rm"),
+                                    (ATTRIBUTABLE, "incremental_spend_attributable_rm"),
+                                    ("completions_persons", "additional_completions")):
+            name = discounted_name(column, r)
+            out[discounted_name(incremental, r)] = (mine[name] - mine.seed.map(base[name])).to_numpy()
     return out
 
 
@@ -101,18 +154,49 @@ def timeseries_summary(series: pd.DataFrame, level: float = 0.95) -> pd.DataFram
                                        "mean", "ci_low", "ci_high"])
 
 
-def build_tables(runs, series, counterfactuals, groups, level: float = 0.95) -> dict[str, pd.DataFrame]:
-    """All tables of the report, by CSV name (without extension)."""
+def discounted_cost_effectiveness(pairs: pd.DataFrame, rate: float = DISCOUNT_RATE,
+                                  level: float = 0.95) -> pd.DataFrame:
+    """:func:`cost_effectiveness` with incremental spend and effects discounted at the annual
+    ``rate`` (first column ``annual_discount_rate``); empty when the pairs carry no discounted
+    flows (results stored without the time series)."""
+    try:
+        table = cost_effectiveness(discounted_incremental(pairs, rate), level)
+    except ValueError:
+        return pd.DataFrame()
+    table.insert(1, "annual_discount_rate", float(rate))
+    return table
+
+
+SENSITIVITY_COLUMNS = ("incremental_spend_rm", "additional_completers", "additional_completers_b40",
+                       *(f"cost_per_additional_completer{s}_rm{ci}" for s in ("", "_b40")
+                         for ci in ("", "_ci_low", "_ci_high")))
+
+
+def discounting_sensitivity(pairs: pd.DataFrame, level: float = 0.95, rates=DISCOUNT_RATES) -> pd.DataFrame:
+    """Cost per additional completer and per additional B40 completer at each annual discount
+    rate: one row per (scenario, annual_discount_rate), with the discounted incremental spend
+    (RM) and additional completers (persons) they divide. Rate 0 is undiscounted."""
+    parts = [discounted_cost_effectiveness(pairs, r, level) for r in rates]
+    parts = [p[["scenario", "annual_discount_rate", *SENSITIVITY_COLUMNS]] for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def build_tables(runs, series, counterfactuals, groups, level: float = 0.95,
+                 discount_rate: float = DISCOUNT_RATE) -> dict[str, pd.DataFrame]:
+    """All tables of the report, by CSV name (without extension); ``discount_rate`` (annual,
+    one of :data:`sim.analysis.effects.DISCOUNT_RATES`) is the rate of the discounted
+    cost-effectiveness table."""
     effects = paired_effects(runs, level=level)
     scenario_order = list(pd.unique(runs.scenario))
-    pairs = pairs_frame(runs, counterfactuals, groups)
+    pairs = pairs_frame(runs, counterfactuals, groups, series)
     ce = cost_effectiveness(pairs, level)
     who = who_table(groups, level)
     pairing = effects[(effects.scenario != BASELINE)
                       & (effects.outcome + effects.group.map(lambda g: "" if g == "all" else f".{g}"))
                       .isin(PAIRING_OUTCOMES)][["scenario", "outcome", "group", "n_replicates", "var_paired",
                                                 "var_unpaired", "variance_ratio"]]
-    counter = summarise_replicates(counterfactuals, ["scenario"], list(COUNTERFACTUAL_MEASURES), level)
+    counter = summarise_replicates(counterfactuals, ["scenario"],   # results stored earlier lack the newer measures
+                                   [m for m in COUNTERFACTUAL_MEASURES if m in counterfactuals], level)
     shares = counter.measure.isin(SHARE_MEASURES)  # a share's interval stays within [0, 1]
     counter.loc[shares, ["ci_low", "ci_high"]] = counter.loc[shares, ["ci_low", "ci_high"]].clip(0, 1)
     tables = {
@@ -120,6 +204,8 @@ def build_tables(runs, series, counterfactuals, groups, level: float = 0.95) -> 
         "counterfactuals": counter,
         "who_completes": who,
         "cost_effectiveness": ce,
+        "cost_effectiveness_discounted": discounted_cost_effectiveness(pairs, discount_rate, level),
+        "discounting_sensitivity": discounting_sensitivity(pairs, level),
         "spend_by_lever": spend_table(runs, level),
         "benefit_incidence": incidence_table(runs, who, level),
         "pairing": pairing.reset_index(drop=True),

@@ -50,7 +50,7 @@ class PersonCounter:
 
 # Per-person arrays kept for paired (baseline vs scenario) counterfactuals.
 LEARNER_OUTCOME_FIELDS = ("weight", "income_group", "rural", "female", "education", "state", "ever_enrolled",
-                          "first_enrolled_quarter", "enrolments",
+                          "first_enrolled_quarter", "first_completed_quarter", "enrolments",
                           "completions", "ever_subsidised", "subsidy_rm", "credentials",
                           "recognised_credentials")
 
@@ -253,7 +253,20 @@ def summarise(model) -> dict:
         "slope_index_of_inequality": metrics.slope_index_of_inequality(ever, w, rank),
         "relative_index_of_inequality": metrics.relative_index_of_inequality(ever, w, rank),
     })
-    del rank, ever
+    del ever
+    # Income-related inequality of completing at least one course, and the absolute gaps that
+    # the report sets beside the ratios and the concentration indices.
+    completed = L.completions > 0
+    completers_by_income = metrics.rate_by_group(completed, w, L.income_group, INCOME_GROUPS)
+    out.update({
+        "uptake_gap_t20_b40": metrics.rate_difference(by_income["T20"], by_income["B40"]),
+        "completion_gap_t20_b40": metrics.rate_difference(completers_by_income["T20"], completers_by_income["B40"]),
+        "rate_ratio_b40_t20_completion": metrics.rate_ratio(completers_by_income["B40"], completers_by_income["T20"]),
+        "concentration_index_completion": metrics.concentration_index(completed, w, rank),
+        "concentration_index_wagstaff_completion": metrics.concentration_index_wagstaff(completed, w, rank),
+        "concentration_index_erreygers_completion": metrics.concentration_index_erreygers(completed, w, rank),
+    })
+    del rank, completed
     subsidy_per_person = L.subsidy_rm.astype(np.float64)
     any_subsidy = subsidy_per_person.any()
     attributable = model.policy.attributable_spend_by_lever()   # connectivity at its learning share

@@ -199,6 +199,8 @@ class LearnerAgent(mesa.Agent):
             return
         m.tally(self, k, completed=True)
         self.offer = -1
+        if self.completions == 0:
+            self.first_completed_quarter = q
         self.completions = min(self.completions + 1, 127)
         self.credentials = min(self.credentials + 1, 127)
         self.credits += float(o.credits[k])

@@ -236,25 +236,167 @@ def counterfactual_section(t: dict, meta: dict) -> list:
     ]
 
 
+# income-related inequality measures, in the order shown: (summary key for uptake, for completion,
+# column header, format of a level, format of a paired difference)
+INEQUALITY_MEASURES = (
+    ("uptake_gap_t20_b40", "completion_gap_t20_b40", "Gap T20 - B40 (points)",
+     lambda x: num(100 * x, 1) if _ok(x) else "n/a", pp),
+    ("rate_ratio_b40_t20", "rate_ratio_b40_t20_completion", "Ratio B40 / T20",
+     lambda x: num(x, 2), lambda x: f"{x:+.2f}" if _ok(x) else "n/a"),
+    ("concentration_index", "concentration_index_completion", "Standard C",
+     lambda x: num(x, 3), lambda x: f"{x:+.3f}" if _ok(x) else "n/a"),
+    ("concentration_index_wagstaff", "concentration_index_wagstaff_completion", "Wagstaff W",
+     lambda x: num(x, 3), lambda x: f"{x:+.3f}" if _ok(x) else "n/a"),
+    ("concentration_index_erreygers", "concentration_index_erreygers_completion", "Erreygers E",
+     lambda x: num(x, 3), lambda x: f"{x:+.3f}" if _ok(x) else "n/a"),
+)
+
+
+def _find(effects: pd.DataFrame, scenario: str, outcome: str, group: str = "all"):
+    """The effects row, or None when the comparison does not report the outcome (stored earlier)."""
+    t = effects[(effects.scenario == scenario) & (effects.outcome == outcome) & (effects.group == group)]
+    return t.iloc[0] if len(t) else None
+
+
+def _level_and_change(row, fmt, dfmt, baseline: bool) -> str:
+    """'0.195 (-0.002 [-0.005, +0.001])': the level and its paired difference from the baseline."""
+    if row is None:
+        return "n/a"
+    if baseline:
+        return fmt(row["mean"])
+    return f"{fmt(row['mean'])} ({dfmt(row.difference)} {ci_short(row.difference_ci_low, row.difference_ci_high, dfmt)})"
+
+
+def _index_change(row) -> str:
+    fmt = lambda x: f"{x:+.4f}"  # noqa: E731
+    return f"{fmt(row.difference)} {ci_short(row.difference_ci_low, row.difference_ci_high, fmt)}".strip()
+
+
+def _index_disagreement(e: pd.DataFrame, meta: dict) -> str:
+    """What the run shows about the standard index moving against the corrected ones."""
+    n = meta.get("replicates", "?")
+    found, agree = [], []
+    for s in meta["scenarios"]:
+        if s == BASELINE:
+            continue
+        rows = [_find(e, s, k) for k in ("concentration_index", "concentration_index_wagstaff",
+                                         "concentration_index_erreygers")]
+        if any(r is None or not _ok(r.difference) for r in rows):
+            continue
+        c, w, er = rows
+        signs = [math.copysign(1, r.difference) for r in rows]
+        if signs[0] != signs[1] and signs[0] != signs[2]:
+            measurable = [significant(r.difference_ci_low, r.difference_ci_high) for r in rows]
+            noise = ("" if all(measurable) else
+                     f"; none of the three changes is distinguishable from zero over {n} replicates"
+                     if not any(measurable) else
+                     f"; not all three changes are distinguishable from zero over {n} replicates")
+            found.append(f"under the {label(s)} the standard index {'falls' if c.difference < 0 else 'rises'} "
+                         f"({_index_change(c)}) while Wagstaff's and Erreygers' "
+                         f"{'rise' if c.difference < 0 else 'fall'} ({_index_change(w)}; {_index_change(er)}){noise}")
+        else:
+            split = [name for name, sign in zip(("Wagstaff's", "Erreygers'"), signs[1:]) if sign != signs[0]]
+            agree.append((s, split, rows))
+    if found:
+        return "In this comparison " + "; ".join(found) + "."
+    text = "In this comparison the standard index does not move against both corrected indices under any option"
+    parts = []
+    for s, split, (c, w, er) in agree:
+        if split:
+            parts.append(f"under the {label(s)} it moves against {split[0]} only (C {_index_change(c)}, "
+                         f"W {_index_change(w)}, E {_index_change(er)})")
+    return text + (f"; {'; '.join(parts)}." if parts else ".")
+
+
 def equity_section(t: dict, meta: dict) -> list:
     e = t["effects"]
-    header = ["Scenario", "B40 / T20", "Rural / urban", "Female / male", "Concentration index"]
+    blocks = [("h2", "Equity: who takes part")]
+    header = ["Scenario"] + [m[2] for m in INEQUALITY_MEASURES]
+    for which, title in ((0, "taking part (ever enrolled)"), (1, "completing at least one course")):
+        rows = [[label(s)] + [_level_and_change(_find(e, s, m[which]), m[3], m[4], s == BASELINE)
+                              for m in INEQUALITY_MEASURES] for s in meta["scenarios"]]
+        blocks.append(("table", header, rows,
+                       f"Income-related inequality of {title}: level, and in brackets the paired difference from "
+                       f"the baseline [{LEVEL}]; mean over replicates. Gap in percentage points; ratio 1 means "
+                       f"parity; the indices rank adults by household income (0 equal, > 0 favours the better-off)."))
+    blocks.append(("p", "What each measure values. The gap in points and Erreygers' index E measure **absolute** "
+                        "inequality: they call a policy neutral when every income group gains the same number of "
+                        "points. The B40/T20 ratio and the standard concentration index C measure **relative** "
+                        "inequality: neutral when every group gains in the same proportion, so a gain of equal points "
+                        "for all narrows them. Wagstaff's W rescales C by the largest value it can take at the mean "
+                        "(C / (1 - mean) for a yes/no outcome): like E, and unlike C, it gives taking part and not "
+                        "taking part the same inequality with opposite sign (C of not enrolling is -C x mean / "
+                        "(1 - mean)), so C alone can move the opposite way from both corrected indices as uptake "
+                        "grows (Wagstaff 2005; Erreygers 2009; O'Donnell et al. 2008, ch. 8). "
+                        + _index_disagreement(e, meta)))
     rows = [[label(s)] + [level_text(effect(e, s, o), lambda x: num(x, 2)) for o in
-                          ("rate_ratio_b40_t20", "rate_ratio_rural_urban", "rate_ratio_female_male")]
-            + [level_text(effect(e, s, "concentration_index"), lambda x: num(x, 3))] for s in meta["scenarios"]]
-    return [
-        ("h2", "Equity: who takes part"),
-        ("p", "Ratios of uptake rates (1 means parity); the concentration index measures how uptake is "
-              "concentrated by household income (0 equal, positive favours the better-off, negative the "
-              "worse-off)."),
-        ("table", header, rows, f"Equity of uptake: mean over replicates [{LEVEL}]."),
-        ("figure", "uptake_by_group", None), ("figure", "equity_ratios", None),
-        ("figure", "concentration_indices", None),
-    ]
+                          ("rate_ratio_rural_urban", "rate_ratio_female_male")] for s in meta["scenarios"]]
+    blocks += [("table", ["Scenario", "Rural / urban", "Female / male"], rows,
+                f"Equity of uptake by location and sex: ratios of uptake rates (1 means parity), mean over "
+                f"replicates [{LEVEL}]."),
+               ("figure", "uptake_by_group", None), ("figure", "equity_ratios", None),
+               ("figure", "concentration_indices", None)]
+    return blocks
+
+
+def _rate_text(rate) -> str:
+    return f"{100 * rate:g}%"
+
+
+def _cost_cell(ce: pd.DataFrame, s: str, suffix: str) -> str:
+    """'RM 2,302 [RM 2,008, RM 2,596]' from a cost-effectiveness table indexed by scenario."""
+    r = ce.loc[s]
+    c = r[f"cost_per_additional_completer{suffix}_rm"]
+    lo, hi = r[f"cost_per_additional_completer{suffix}_rm_ci_low"], r[f"cost_per_additional_completer{suffix}_rm_ci_high"]
+    if not _ok(c):
+        return "no measurable gain"
+    return f"{rm(c)} {ci_short(lo, hi, rm)}" if _ok(lo) else f"{rm(c)} [interval unbounded]"
+
+
+def _discounted_available(t: dict) -> bool:
+    d = t.get("cost_effectiveness_discounted")
+    return d is not None and len(d) > 0 and d.additional_completers.notna().any()
+
+
+def _sensitivity_table(t: dict, others: list) -> tuple:
+    sens = t["discounting_sensitivity"]
+    rates = list(pd.unique(sens.annual_discount_rate))
+    by = {r: g.set_index("scenario") for r, g in sens.groupby("annual_discount_rate", sort=False)}
+    header = ["Scenario"] + [f"per additional completer, {_rate_text(r)}" for r in rates] + \
+             [f"per additional B40 completer, {_rate_text(r)}" for r in rates]
+    rows = [[label(s)] + [_cost_cell(by[r], s, suffix) for suffix in ("", "_b40") for r in rates] for s in others]
+    return ("table", header, rows, f"Discounting sensitivity: RM per additional completer with costs and outcomes "
+                                   f"discounted at {', '.join(_rate_text(r) for r in rates)} a year (0%: undiscounted) "
+                                   f"[delta-method {LEVEL}].")
+
+
+def _deadweight_table(t: dict, others: list) -> list:
+    cf = t["counterfactuals"].set_index(["scenario", "measure"])
+    if "deadweight_completions" not in set(cf.index.get_level_values("measure")):
+        return []
+    subsidised = [s for s in others if _ok(cf.loc[(s, "deadweight"), "mean"])]
+    if not subsidised:
+        return [("p", "Deadweight: no option subsidises course fees, so there is no deadweight to report.")]
+
+    def share(s, m):
+        r = cf.loc[(s, m)]
+        return f"{pct(r['mean'])} {ci_short(r.ci_low, r.ci_high, pct)}"
+
+    rows = [[label(s), persons(cf.loc[(s, "subsidised_persons"), "mean"]), share(s, "deadweight"),
+             persons(cf.loc[(s, "subsidised_completions"), "mean"]), share(s, "deadweight_completions")]
+            for s in subsidised]
+    return [("table", ["Scenario", "Subsidised adults", "Deadweight over persons", "Their completions",
+                       "Deadweight over completions"], rows,
+             f"Deadweight, person by person against the baseline run of the same seed [{LEVEL}]. Over persons: the "
+             f"share of subsidised adults who would have enrolled without the subsidy. Over completions: of the "
+             f"courses the subsidised adults completed, the share they would have completed anyway (for each "
+             f"person, up to their number of completions in the baseline).")]
 
 
 def cost_section(t: dict, meta: dict) -> list:
-    ce = t["cost_effectiveness"].set_index("scenario")
+    ce_full = t["cost_effectiveness"].set_index("scenario")
+    discounted = _discounted_available(t)
+    ce = t["cost_effectiveness_discounted"].set_index("scenario") if discounted else ce_full
     spend = t["spend_by_lever"].set_index(["scenario", "measure"])
     inc = t["benefit_incidence"].set_index(["scenario", "measure"])
     others = [s for s in meta["scenarios"] if s != BASELINE]
@@ -265,18 +407,31 @@ def cost_section(t: dict, meta: dict) -> list:
             + [f"{spend.loc[(s, 'public_spend_rm'), 'mean'] / 1e6:,.1f}"]
             + ([f"{spend.loc[(s, 'public_spend_attributable_rm'), 'mean'] / 1e6:,.1f}"] if split else [])
             for s in others]
-    header2 = ["Scenario", "RM per additional completer", "per additional B40 completer",
-               "per additional rural completer", "Frontier"]
+    if discounted:
+        rate = _rate_text(float(ce.annual_discount_rate.iloc[0]))
+        header2 = ["Scenario", "Additional spend, discounted", "RM per additional completer",
+                   "per additional B40 completer", "per additional rural completer", "Frontier"]
+        rows2 = [[label(s), rm_million(ce.loc[s, "incremental_spend_rm"]), _cost_cell(ce, s, ""),
+                  _cost_cell(ce, s, "_b40"), _cost_cell(ce, s, "_rural"), ce.loc[s, "frontier"]] for s in others]
+        caption2 = (f"Cost per additional completer, in full, with costs and outcomes discounted at {rate} a year to "
+                    f"the start of the horizon: each quarter's public spend and each person's first completion "
+                    f"weighted by (1 + r)^(-q/4), q the quarter counted from 0. Discounted additional spend over "
+                    f"discounted additional completers (ratio of means [delta-method {LEVEL}]; unbounded when the "
+                    f"gain may be zero). Frontier: efficient, dominated, or beaten by a mix of two options "
+                    f"(extended dominance). Undiscounted figures: the 0% columns of the sensitivity table below.")
+    else:
+        header2 = ["Scenario", "RM per additional completer", "per additional B40 completer",
+                   "per additional rural completer", "Frontier"]
+        rows2 = [[label(s), _cost_cell(ce, s, ""), _cost_cell(ce, s, "_b40"), _cost_cell(ce, s, "_rural"),
+                  ce.loc[s, "frontier"]] for s in others]
+        caption2 = (f"Cost per additional completer, in full, undiscounted (these results were stored without what "
+                    f"discounting needs): additional public spend over additional completers (ratio of means "
+                    f"[delta-method {LEVEL}]; unbounded when the gain may be zero). Frontier: efficient, dominated, "
+                    f"or beaten by a mix of two options (extended dominance).")
 
-    def cost(s, suffix):
-        r = ce.loc[s]
-        c = r[f"cost_per_additional_completer{suffix}_rm"]
-        lo, hi = r[f"cost_per_additional_completer{suffix}_rm_ci_low"], r[f"cost_per_additional_completer{suffix}_rm_ci_high"]
-        if not _ok(c):
-            return "no measurable gain"
-        return f"{rm(c)} {ci_short(lo, hi, rm)}" if _ok(lo) else f"{rm(c)} [interval unbounded]"
+    def cost(s, suffix):   # the attributable table: undiscounted, as the cost_effectiveness table
+        return _cost_cell(ce_full, s, suffix)
 
-    rows2 = [[label(s), cost(s, ""), cost(s, "_b40"), cost(s, "_rural"), ce.loc[s, "frontier"]] for s in others]
     header3 = ["Scenario", "Subsidy to B40", "Subsidy to rural", "Additional completers who are B40",
                "Additional completers who are rural"]
 
@@ -289,13 +444,13 @@ def cost_section(t: dict, meta: dict) -> list:
     return [
         ("h2", "Cost and cost-effectiveness"),
         ("table", header, rows, f"Public spend by lever over the horizon (RM million, national, mean over "
-                                f"replicates)" + ("; the last column counts connectivity at its share attributable "
-                                                  "to learning." if split else ".")),
-        ("table", header2, rows2, f"Cost per additional completer, in full: additional public spend over additional "
-                                  f"completers (ratio of means [delta-method {LEVEL}]; unbounded when the gain "
-                                  f"may be zero). Frontier: efficient, dominated, or beaten by a mix of two "
-                                  f"options (extended dominance)."),
-        *([attributable.cost_table(t, meta, cost)] if split else []),
+                                f"replicates, undiscounted)" + ("; the last column counts connectivity at its share "
+                                                                "attributable to learning." if split else ".")),
+        ("table", header2, rows2, caption2),
+        *([("p", "Attributable to learning, undiscounted:"), attributable.cost_table(t, meta, cost)]
+          if split and discounted else [attributable.cost_table(t, meta, cost)] if split else []),
+        *([_sensitivity_table(t, others)] if discounted and len(t.get("discounting_sensitivity", ())) else []),
+        *_deadweight_table(t, others),
         ("figure", "cost_effectiveness", None),
         ("table", header3, rows3, "Benefit incidence: shares of subsidy spending and of additional completers "
                                   "reaching B40 and rural adults (n/a: no subsidy)."),

@@ -139,13 +139,16 @@ def equity_ratios(tables, meta):
 
 def concentration(tables, meta):
     fig, axes = _figure("Income-related inequality of uptake: concentration indices (0 = equal; < 0 favours the poor)",
-                        meta, ncols=2, width=10, height=4.4)
+                        meta, ncols=3, width=11, height=4.4)
     e = tables["effects"]
-    _dots(axes[0], e, meta, "concentration_index", ref=0.0, xlabel="concentration index (dimensionless)")
-    axes[0].set_title("standard")
-    _dots(axes[1], e, meta, "concentration_index_erreygers", ref=0.0, xlabel="Erreygers index (dimensionless)")
-    axes[1].set_title("Erreygers-corrected")
-    axes[1].set_yticklabels([])
+    for ax, outcome, title in zip(axes, ("concentration_index", "concentration_index_wagstaff",
+                                         "concentration_index_erreygers"),
+                                  ("standard C (relative)", "Wagstaff W = C / (1 - mean)",
+                                   "Erreygers E = 4 mean C (absolute)")):
+        _dots(ax, e, meta, outcome, ref=0.0, xlabel="index (dimensionless)")
+        ax.set_title(title)
+    for ax in axes[1:]:
+        ax.set_yticklabels([])
     _finish(fig)
     return fig
 

@@ -46,6 +46,7 @@ STATE_FIELDS: dict[str, tuple[np.dtype, object]] = {
     "enrolled_quarter": (np.dtype(np.int16), -1),   # quarter of the current enrolment
     "ever_enrolled": (np.dtype(np.bool_), False),
     "first_enrolled_quarter": (np.dtype(np.int16), -1),  # quarter of the first enrolment, -1 never
+    "first_completed_quarter": (np.dtype(np.int16), -1),  # quarter of the first completion, -1 never
     "enrolments": (np.dtype(np.int16), 0),
     "completions": (np.dtype(np.int16), 0),
     "online_enrolments": (np.dtype(np.int16), 0),

@@ -38,6 +38,7 @@ def run(model, q: int) -> np.ndarray:
     kd = L.offer[done].astype(np.int64)
     _tally(model, done, kd, completed=True)
     L.offer[done] = -1
+    L.first_completed_quarter[done] = np.where(L.completions[done] > 0, L.first_completed_quarter[done], q)
     L.completions[done] = np.minimum(L.completions[done] + 1, 127)
     L.credentials[done] = np.minimum(L.credentials[done] + 1, 127)
     L.credits[done] += offers.credits[kd]
