@@ -101,3 +101,33 @@ def test_each_draws_values_reach_every_scenarios_runs():
         assert runs[(scenario, 1)] > 3 * runs[(scenario, 0)], scenario
     assert out.meta["draws"] == 2 and out.meta["replicates"] == 2 and out.meta["seeds_per_draw"] == 1
     assert list(out.parameters.draw) == [0, 1]
+
+
+def test_a_comparison_with_draws_reports_the_decision_analysis_and_rebuilds_it_from_storage(tmp_path):
+    from sim.analysis.tables import build_tables
+    from sim.commands.compare import parameter_meta
+    from sim.experiment import results
+    from sim.report import content, markdown
+
+    cfgs = {s: compose("run", [f"scenario={s}", *SMALL]) for s in ("baseline", "b40_voucher", "awareness_campaign")}
+    draws = parameter_draws(4, seed=1, posterior=None)
+    out = run_comparison(cfgs, 2, 1, "serial", progress=False, parameters=draws)
+    out.meta.update(n_agents=2000, persons=out.runs.persons.iloc[0], persons_per_agent=out.runs.persons.iloc[0] / 2000,
+                    quarters=8, start_year=2025, descriptions={}, annual_public_cost_rm={}, assumptions={},
+                    reproduce="", **parameter_meta(draws))
+    results.save(tmp_path, out)
+    stored = results.load(tmp_path)      # what mcsim report PATH reads
+    tables = build_tables(stored.runs, stored.timeseries, stored.counterfactuals, stored.counterfactual_groups,
+                          parameters=stored.parameters, meta=stored.meta)
+    ceac = tables["ceac"]
+    # at every willingness to pay the options' (and doing nothing's) probabilities of being the best buy sum to 1
+    assert np.allclose(ceac.groupby("wtp_rm").probability_best.sum(), 1.0)
+    assert set(tables["variance_split"].option) == {"b40_voucher", "awareness_campaign"}
+    split = tables["variance_split"].query("outcome == 'effect'")
+    assert np.allclose(split.share_parameters + split.share_seeds, 1.0)
+    report = markdown.render(content.build(tables, stored.meta), {})
+    assert "## Decisions under uncertainty" in report and "4 parameter draws" in report
+    again = build_tables(out.runs, out.timeseries, out.counterfactuals, out.counterfactual_groups,
+                         parameters=out.parameters, meta=out.meta)
+    for name in ("ceac", "evppi", "rank_probabilities", "psa_intervals"):
+        pd.testing.assert_frame_equal(tables[name], again[name])

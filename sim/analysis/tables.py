@@ -181,11 +181,49 @@ def discounting_sensitivity(pairs: pd.DataFrame, level: float = 0.95, rates=DISC
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def decision_cells(runs: pd.DataFrame, pairs: pd.DataFrame, rate: float = DISCOUNT_RATE) -> pd.DataFrame:
+    """The decision analysis's cells (``sim.analysis.decision``): one row per (option, draw,
+    seed) with ``effect`` = additional B40 completers and ``cost`` = incremental public spend
+    (RM), both discounted at the annual ``rate``, and ``uptake_b40_pp``, the paired effect on
+    B40 uptake in percentage points."""
+    present = discounted_incremental(pairs, rate)
+    draw = runs.drop_duplicates("seed").set_index("seed").draw
+    b40 = runs.set_index(["scenario", "seed"])["uptake_by_income.B40"]
+    base = runs[runs.scenario == BASELINE].set_index("seed")["uptake_by_income.B40"]
+    cells = pd.DataFrame({"option": present.scenario, "draw": present.seed.map(draw).astype(int),
+                          "seed": present.seed, "effect": present.additional_completers_b40,
+                          "cost": present.incremental_spend_rm})
+    keys = pd.MultiIndex.from_frame(present[["scenario", "seed"]])
+    cells["uptake_b40_pp"] = 100 * (b40.reindex(keys).to_numpy() - present.seed.map(base).to_numpy())
+    return cells[cells.option != BASELINE].reset_index(drop=True)
+
+
+def decision_analysis(runs: pd.DataFrame, pairs: pd.DataFrame, parameters: pd.DataFrame, meta: dict,
+                      rate: float = DISCOUNT_RATE) -> dict[str, pd.DataFrame]:
+    """The decision-analysis tables of a comparison with parameter draws (empty without):
+    groups and bases of the parameters as the comparison stored them in ``meta``."""
+    from sim.analysis import decision
+
+    if parameters is None or not meta.get("draws"):
+        return {}
+    values = parameters.set_index("draw") if "draw" in parameters else parameters
+    basis = {k: meta["parameter_basis"][k] for k in values.columns}
+    groups = {g: [k for k in keys if k in basis] for g, keys in meta["parameter_groups"].items()}
+    groups = {g: keys for g, keys in groups.items() if keys}
+    for b, name in (("calibrated", "all calibrated parameters"), ("assumption", "all assumptions")):
+        keys = [k for k, v in basis.items() if v == b]
+        if keys:
+            groups[name] = keys
+    return decision.decision_tables(decision_cells(runs, pairs, rate), values, groups, basis)
+
+
 def build_tables(runs, series, counterfactuals, groups, level: float = 0.95,
-                 discount_rate: float = DISCOUNT_RATE) -> dict[str, pd.DataFrame]:
+                 discount_rate: float = DISCOUNT_RATE, parameters: pd.DataFrame | None = None,
+                 meta: dict | None = None) -> dict[str, pd.DataFrame]:
     """All tables of the report, by CSV name (without extension); ``discount_rate`` (annual,
     one of :data:`sim.analysis.effects.DISCOUNT_RATES`) is the rate of the discounted
-    cost-effectiveness table."""
+    cost-effectiveness table and of the decision analysis, which is built when the comparison
+    drew parameters (``parameters``, one row per draw, and ``meta`` with their groups and bases)."""
     effects = paired_effects(runs, level=level)
     scenario_order = list(pd.unique(runs.scenario))
     pairs = pairs_frame(runs, counterfactuals, groups, series)
@@ -212,6 +250,7 @@ def build_tables(runs, series, counterfactuals, groups, level: float = 0.95,
         "timeseries_summary": timeseries_summary(series, level),
         "state_effects": state_effects(effects, runs),
         "state_cost_effectiveness": state_cost_effectiveness(runs, groups, level),
+        **decision_analysis(runs, pairs, parameters, meta or {}, discount_rate),
     }
     for name, table in tables.items():  # scenarios in the order they were run
         if "scenario" in table:

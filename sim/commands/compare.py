@@ -145,6 +145,22 @@ def parameter_draws(cfg, shared: list[str]):
     return draws
 
 
+def parameter_meta(draws) -> dict:
+    """What the report needs to read the draws later: each drawn parameter's group (for the value
+    of information) and basis (calibrated or assumption), as the files said when it ran."""
+    if draws is None:
+        return {}
+    from sim.experiment.uncertainty import load_uncertainties
+
+    params = [p for p in load_uncertainties() if p.key in draws.columns]
+    groups: dict[str, list[str]] = {}
+    for p in params:
+        groups.setdefault(p.group, []).append(p.key)
+    return {"parameter_groups": groups, "parameter_basis": {p.key: p.source for p in params},
+            "parameter_ranges": {p.key: [p.low, p.high] for p in params},
+            "posterior": "configs/behaviour/posterior.csv" if any(p.calibrated for p in params) else None}
+
+
 def reproduce_command(cfg, names: list[str], shared: list[str]) -> str:
     fixed = [f"scenarios=[{','.join(names)}]", f"replicates={cfg.replicates}", f"draws={cfg.draws}", f"seed={cfg.seed}"]
     rest = [o for o in shared if o.split("=", 1)[0] not in ("population.n_agents", "horizon.quarters")]
@@ -170,6 +186,7 @@ def describe(cfg, run_cfgs: dict, shared: list[str], comparison) -> dict:
         "annual_public_cost_rm": {s: c.scenario.annual_public_cost_rm for s, c in run_cfgs.items()},
         "learning_share_of_cost": {s: float(c.policy.connectivity.learning_share_of_cost) for s, c in run_cfgs.items()},
         "assumptions": {f"{k} = {OmegaConf.select(base, k)}": v for k, v in ASSUMPTIONS.items()},
+        **parameter_meta(_prepared.get("parameters")),
         "overrides": shared,
         "reproduce": reproduce_command(cfg, list(run_cfgs), shared),
         "command": " ".join(["mcsim", *sys.argv[1:]]),

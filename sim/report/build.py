@@ -31,7 +31,7 @@ def build_report(path: Path) -> Path:
     comparison = results.load(path)
     meta = comparison.meta
     tables = build_tables(comparison.runs, comparison.timeseries, comparison.counterfactuals,
-                          comparison.counterfactual_groups)
+                          comparison.counterfactual_groups, parameters=comparison.parameters, meta=meta)
     write_tables(tables, path)
     titles = dict(figures.draw_all(tables, meta, path))
     blocks = content.build(tables, meta)

@@ -534,7 +534,10 @@ def build(tables: dict, meta: dict) -> list:
     blocks += executive_summary(tables, meta)
     from sim.report.state_section import section as state_section
 
-    for section in (outcome_tables, counterfactual_section, equity_section, cost_section, state_section,
+    from sim.report.decision_section import decision_section
+
+    for section in (outcome_tables, counterfactual_section, equity_section, cost_section, decision_section,
+                    state_section,
                     other_figures, pairing_section, method_section, assumptions_section, reproduce_section):
         blocks += section(tables, meta)
     return blocks

@@ -210,12 +210,14 @@ def draw_all(tables: dict, meta: dict, out_dir: Path) -> list[tuple[str, str]]:
 
     from sim.store import atomic_write_bytes
 
+    from sim.report.decision_section import decision_figures
     from sim.report.state_section import state_figures
 
     def every_figure():
         for name, draw in FIGURES:
             yield name, draw(tables, meta)
         yield from state_figures(tables, meta)   # tile maps by state
+        yield from decision_figures(tables, meta)  # acceptability curves, value of information (with draws)
 
     drawn = []
     with plt.rc_context(RC):
