@@ -94,7 +94,10 @@ def _completers_clause(row) -> str:
 
 # --------------------------------------------------------------------------- sections
 def executive_summary(t: dict, meta: dict) -> list:
-    e, ce, cf = t["effects"], t["cost_effectiveness"].set_index("scenario"), t["counterfactuals"]
+    e, cf = t["effects"], t["counterfactuals"]
+    discounted = _discounted_available(t)   # costs and completers at present value, as the cost section
+    ce = t["cost_effectiveness_discounted" if discounted else "cost_effectiveness"].set_index("scenario")
+    pv = f" (present values at {100 * ce.annual_discount_rate.iloc[0]:g}% a year)" if discounted else ""
     others = [s for s in meta["scenarios"] if s != BASELINE]
     base_b40 = effect(e, BASELINE, "uptake_by_income", "B40")
     base_all = effect(e, BASELINE, "uptake_rate")
@@ -128,7 +131,7 @@ def executive_summary(t: dict, meta: dict) -> list:
         row = ce.loc[s]
         sentence = (f"The **{label(s)}** {_verb(b40, 'B40 uptake', bool(meta.get('draws')))} {_cost_clause(row, '_b40', 'B40 ')}. "
                     f"{_completers_clause(row)} for {rm_million(row.incremental_spend_rm)} of public money over "
-                    f"{years:g} years, {_cost_clause(row, '', '')}.")
+                    f"{years:g} years{pv}, {_cost_clause(row, '', '')}.")
         sentence += attributable.summary_sentence(row)
         dw = cf[(cf.scenario == s) & (cf.measure == "deadweight")]
         if len(dw) and _ok(dw.iloc[0]["mean"]):
