@@ -58,9 +58,9 @@ class MarketModel(mesa.Model):
                                              else build_population(cfg, self.streams_root, self.data))
         self.streams = {name: self.streams_root.keyed(name) for name in KEYED_STREAMS}
         campuses = np.asarray(self.data.public_universities_by_state, dtype=np.float64)
-        self.providers, self.offers = build_providers(self, self.streams_root.generator("providers"),
-                                                      np.asarray(self.data.state_shares),
-                                                      {"public_university": campuses / campuses.sum()})
+        self.providers, self.provider_table, self.offers = build_providers(self, self.streams_root.generator("providers"),
+                                                                           np.asarray(self.data.state_shares),
+                                                                           {"public_university": campuses / campuses.sum()})
         self.employers = build_employers(self)
         self.policy = Policy(cfg.policy, cfg.horizon.quarters)
         self.targeting = self.policy.targeting()   # kept: age-band masks are refreshed at birthdays

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.base import KEYED_STREAMS, MarketModel, build_population, population_data  # noqa: F401 (re-exported)
+from sim.model.agents.providers import step_providers
 from sim.model.domain import FORMAL, employer_index
 from sim.model.outcomes import PersonCounter, quarter_record
 from sim.model.processes import access, awareness, choice, demography, labour, study
@@ -44,7 +45,7 @@ class MicroCredentialModel(MarketModel):
             employer.step()
         self.refresh_trust()
         self._sponsor(q)
-        self.agents_by_type[type(self.providers[0])].shuffle_do("step")  # 3 providers adapt
+        step_providers(self)                                 # 3 providers adapt
         awareness.run(self, q)                               # 4 awareness
         choice.run(self, q)                                  # 5 choice and rationing
         study.run(self, q)                                   # 6 study

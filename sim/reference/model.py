@@ -16,7 +16,7 @@ import numpy as np
 from sim.model import rules
 from sim.model.agents.employers import Employer
 from sim.model.agents.learners import POPULATION_FIELDS, STATE_FIELDS, Learners
-from sim.model.agents.providers import Provider
+from sim.model.agents.providers import step_providers
 from sim.model.base import MarketModel
 from sim.model.domain import FORMAL, ONLINE
 from sim.model.policy import by_state
@@ -60,7 +60,7 @@ class ReferenceModel(MarketModel):
         self.agents_by_type[Employer].do("step")             # 2 employers learn, sponsor
         self.refresh_trust()
         self._sponsor(q)
-        self.agents_by_type[Provider].shuffle_do("step")     # 3 providers adapt
+        step_providers(self)                                 # 3 providers adapt (shared batch)
         self.learner_set.shuffle_do("become_aware", q)       # 4 awareness
         self._choice(q)                                      # 5 choice and rationing
         self.completers, self.qualification_awards = [], []
