@@ -61,7 +61,7 @@ class MarketModel(mesa.Model):
         self.providers, self.provider_table, self.offers = build_providers(self, self.streams_root.generator("providers"),
                                                                            np.asarray(self.data.state_shares),
                                                                            {"public_university": campuses / campuses.sum()})
-        self.employers = build_employers(self)
+        self.employers, self.employer_table = build_employers(self)
         self.policy = Policy(cfg.policy, cfg.horizon.quarters)
         self.targeting = self.policy.targeting()   # kept: age-band masks are refreshed at birthdays
         beh = cfg.behaviour
@@ -89,8 +89,8 @@ class MarketModel(mesa.Model):
     def refresh_trust(self) -> None:
         """Gather employers' trust into arrays, and its mean over formal employment."""
         s = self.state
-        s.trust_accredited = np.array([e.trust_accredited for e in self.employers])
-        s.trust_other = np.array([e.trust_other for e in self.employers])
+        s.trust_accredited = self.employer_table.trust_accredited()
+        s.trust_other = self.employer_table.trust_other()
         persons = self.formal_persons_by_employer()
         total = persons.sum()
         share = persons / total if total > 0 else np.full(len(persons), 1.0 / len(persons))
