@@ -30,6 +30,18 @@ from sim.model.state import MarketState
 # Loading a data file solves for income parameters (about a second): once per process.
 population_data = functools.lru_cache(maxsize=8)(_load_population_data)
 
+
+@functools.cache
+def one_blas_thread() -> None:
+    """Limit BLAS (the dot products of outcomes and metrics) to one thread in this process,
+    once. A threaded dot product splits its sum by thread, so its last bits depend on the
+    machine's core count; on one thread a run gives the same numbers on any machine and
+    executor. It is also faster here: on a loaded machine the threads' hand-offs cost
+    milliseconds per call (the model's process-level parallelism is its executors)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
 KEYED_STREAMS = ("initial_awareness", "rollout", "devices", "skills", "centres", "sponsorship",
                  "awareness", "offer_sampling", "choice", "budget_priority", "seat_priority",
                  "dropout", "recognition", "productivity", "labour", "employer_assignment", demography.STREAM)
@@ -48,6 +60,7 @@ class MarketModel(mesa.Model):
     """
 
     def __init__(self, cfg, population=None) -> None:
+        one_blas_thread()
         cfg = plain(cfg)
         self.streams_root = Streams(cfg.seed)
         super().__init__(rng=self.streams_root.generator("mesa"))
@@ -61,7 +74,7 @@ class MarketModel(mesa.Model):
         self.providers, self.provider_table, self.offers = build_providers(self, self.streams_root.generator("providers"),
                                                                            np.asarray(self.data.state_shares),
                                                                            {"public_university": campuses / campuses.sum()})
-        self.employers = build_employers(self)
+        self.employers, self.employer_table = build_employers(self)
         self.policy = Policy(cfg.policy, cfg.horizon.quarters)
         self.targeting = self.policy.targeting()   # kept: age-band masks are refreshed at birthdays
         beh = cfg.behaviour
@@ -89,8 +102,8 @@ class MarketModel(mesa.Model):
     def refresh_trust(self) -> None:
         """Gather employers' trust into arrays, and its mean over formal employment."""
         s = self.state
-        s.trust_accredited = np.array([e.trust_accredited for e in self.employers])
-        s.trust_other = np.array([e.trust_other for e in self.employers])
+        s.trust_accredited = self.employer_table.trust_accredited()
+        s.trust_other = self.employer_table.trust_other()
         persons = self.formal_persons_by_employer()
         total = persons.sum()
         share = persons / total if total > 0 else np.full(len(persons), 1.0 / len(persons))

@@ -41,8 +41,7 @@ class MicroCredentialModel(MarketModel):
         q = self.quarter
         self.state.stackable_share = self.policy.stackable_share(q)
         access.run(self, q)                                  # 1 policy
-        for employer in self.employers:                      # 2 employers learn, sponsor
-            employer.step()
+        self.employer_table.step(self.cfg.market.trust_forgetting)  # 2 employers learn, sponsor
         self.refresh_trust()
         self._sponsor(q)
         step_providers(self)                                 # 3 providers adapt
@@ -85,7 +84,7 @@ class MicroCredentialModel(MarketModel):
         self.state.sponsored_now[:] = False
         if not self.policy.active("levy_sponsorship", q):
             return
-        rate = np.array([e.sponsorship_rate() for e in self.employers])
+        rate = self.employer_table.sponsorship_rates(self.cfg.market)
         idx = np.flatnonzero((L.labour == FORMAL) & L.levy_registered & (L.offer < 0))
         hit = self.streams["sponsorship"].uniform(idx, q) < rate[L.employer[idx]]
         self.state.sponsored_now[idx[hit]] = True

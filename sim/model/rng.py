@@ -20,6 +20,8 @@ import hashlib
 
 import numpy as np
 
+from sim.model import kernels
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -55,6 +57,11 @@ def _to_unit(z: np.ndarray) -> np.ndarray:
     return u
 
 
+def counter(quarter: int, slot: int = 0) -> np.uint64:
+    """The counter word of a keyed draw: quarter in bits 32-47, slot in bits 48-63."""
+    return np.uint64((quarter << 32) | (slot << 48))
+
+
 def to_gumbel(u: np.ndarray) -> np.ndarray:
     """Standard Gumbel quantile of uniforms ``u`` (increasing in ``u``)."""
     return -np.log(-np.log(np.maximum(u, 1e-300)))
@@ -65,7 +72,9 @@ class KeyedStream:
 
     ``uniform(ids, quarter, slot)`` returns float64 values in [0, 1), one per id. Slots give
     one process several independent numbers per agent and quarter (for example one per
-    sampled offer). Ids must be < 2**32, quarters < 2**16, slots < 2**16.
+    sampled offer). Ids must be < 2**32, quarters < 2**16, slots < 2**16. The draws are
+    computed by a compiled loop (``sim.model.kernels``), bit for bit the numpy definition
+    (:meth:`uniform_numpy`).
     """
 
     def __init__(self, key: int) -> None:
@@ -73,14 +82,23 @@ class KeyedStream:
         self._ikey = int(key)
 
     def uniform(self, ids: np.ndarray, quarter: int, slot: int = 0) -> np.ndarray:
-        return _to_unit(self.bits(ids, quarter, slot))
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        return kernels.uniforms(ids, counter(quarter, slot), self._key, np.empty(ids.shape[0]))
 
     def bits(self, ids: np.ndarray, quarter: int, slot: int = 0) -> np.ndarray:
         """The 64 random bits behind :meth:`uniform` (uint64, one per id)."""
-        counter = np.uint64((quarter << 32) | (slot << 48))
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        return kernels.bits(ids, counter(quarter, slot), self._key, np.empty(ids.shape[0], dtype=np.uint64))
+
+    def uniform_numpy(self, ids: np.ndarray, quarter: int, slot: int = 0) -> np.ndarray:
+        """:meth:`uniform` in plain numpy: the definition the compiled kernel is tested against."""
+        return _to_unit(self.bits_numpy(ids, quarter, slot))
+
+    def bits_numpy(self, ids: np.ndarray, quarter: int, slot: int = 0) -> np.ndarray:
+        """:meth:`bits` in plain numpy."""
         with np.errstate(over="ignore"):
             z = np.asarray(ids).astype(np.uint64)
-            z |= counter
+            z |= counter(quarter, slot)
             z += np.uint64(1)
             z *= _GOLDEN
             z += self._key

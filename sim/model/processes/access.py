@@ -148,9 +148,8 @@ def employer_campaign(model, q: int) -> None:
     model.state.evidence_attention = 1.0 + lever.campaign_attention_per_rm_million * spend / 1e6
     k = lever.campaign_pseudo_observations_per_rm_million * spend / 1e6
     m0 = model.cfg.market.trust_prior_mean_accredited
-    for employer in model.employers:
-        employer.pending[0] += k * m0
-        employer.pending[1] += k * (1 - m0)
+    model.employer_table.pending[:, 0] += k * m0
+    model.employer_table.pending[:, 1] += k * (1 - m0)
     policy.book("recognition.employer_campaign", q, spend)
 
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import rules
-from sim.model.domain import B40, ONLINE
+from sim.model import kernels, rules
+from sim.model.domain import B40, ONLINE, STATES
 from sim.model.policy import by_state
 from sim.model.rng import to_gumbel
 
 CHUNK = 1 << 16            # learners per block, bounds the (learners x offers) temporaries
 SCREEN_MARGIN = 1e-6       # utility units; covers rounding in the screen's bound
+COMPILED = True            # first choices by the compiled kernels (False: the numpy definition)
 
 
 def run(model, q: int) -> None:
@@ -34,18 +35,8 @@ def run(model, q: int) -> None:
         model.state.seat_balance = model.state.seat_capacity.copy()
         _record_hazard(model, at_risk, at_risk_persons)
         return
-    part = _learner_part(model, candidates)      # once: the screen and the choice share it
-    keep = _may_enrol(model, candidates, part, q)
-    candidates, part = candidates[keep], _rows(part, keep)
-    sampled = _sample_offers(model, candidates, q)
-    choice = np.full(len(candidates), -1, dtype=np.int64)
-    subsidy = np.zeros(len(candidates))
-    for start in range(0, len(candidates), CHUNK):
-        block = slice(start, start + CHUNK)
-        choice[block], subsidy[block] = _choose(model, candidates[block], _rows(part, block), sampled[block], q,
-                                                allow_subsidy=True)
-    chose = choice >= 0
-    who, offer_k, subsidy = candidates[chose], sampled[chose, choice[chose]], subsidy[chose]
+    first_choices = _first_choices_compiled if COMPILED else _first_choices
+    who, offer_k, subsidy, sampled = first_choices(model, candidates, q)
 
     # Subsidy budget: subsidised choosers in random priority; the unserved choose again
     # knowing they will pay the full fee.
@@ -56,11 +47,11 @@ def run(model, q: int) -> None:
         served = rules.ration_by_priority(np.zeros(claim.sum(), np.int64), cost, priority,
                                           [model.policy.available("subsidy", q)])
         lost = np.flatnonzero(claim)[~served]
-        if len(lost):
-            pos = np.searchsorted(candidates, who[lost])
-            again, _ = _choose(model, who[lost], _rows(part, pos), sampled[pos], q, allow_subsidy=False)
+        if len(lost):   # few: the numpy definition
+            again, _ = _choose(model, who[lost], _learner_part(model, who[lost]), sampled[lost], q,
+                               allow_subsidy=False)
             subsidy[lost] = 0.0
-            offer_k[lost] = np.where(again >= 0, sampled[pos, np.maximum(again, 0)], -1)
+            offer_k[lost] = np.where(again >= 0, sampled[lost, np.maximum(again, 0)], -1)
             keep = offer_k >= 0
             who, offer_k, subsidy = who[keep], offer_k[keep], subsidy[keep]
 
@@ -76,6 +67,126 @@ def run(model, q: int) -> None:
     model.state.seat_balance = model.state.seat_capacity - model.state.offer_enrolled_persons
     _enrol(model, who, offer_k, subsidy, weight, q)
     _record_hazard(model, at_risk, at_risk_persons)
+
+
+def _first_choices(model, candidates: np.ndarray, q: int):
+    """Each candidate's choice with subsidies on offer: ``(who, offer, subsidy RM per person,
+    sampled offers)`` of those who chose an offer, in candidate order. The numpy definition;
+    :func:`_first_choices_compiled` computes the same to the bit."""
+    part = _learner_part(model, candidates)      # once: the screen and the choice share it
+    keep = _may_enrol(model, candidates, part, q)
+    candidates, part = candidates[keep], _rows(part, keep)
+    sampled = _sample_offers(model, candidates, q)
+    choice = np.full(len(candidates), -1, dtype=np.int64)
+    subsidy = np.zeros(len(candidates))
+    for start in range(0, len(candidates), CHUNK):
+        block = slice(start, start + CHUNK)
+        choice[block], subsidy[block] = _choose(model, candidates[block], _rows(part, block), sampled[block], q,
+                                                allow_subsidy=True)
+    chose = choice >= 0
+    return candidates[chose], sampled[chose, choice[chose]], subsidy[chose], sampled[chose]
+
+
+def kernel_parameters(model, q: int) -> np.ndarray:
+    """The float parameter vector of the choice kernels (layout: the P_ names of sim.model.kernels)."""
+    beh, offers, policy = model.cfg.behaviour, model.offers, model.policy
+    par = np.zeros(kernels.N_PARAMETERS)
+    names = {kernels.P_ASC: "asc_enrol", kernels.P_PROPENSITY_SD: "propensity_sd",
+             kernels.P_AGE: "taste_age_per_decade", kernels.P_PRIOR: "taste_prior_completion",
+             kernels.P_UNAWARE: "unaware_penalty", kernels.P_SPONSOR_PUSH: "sponsor_push",
+             kernels.P_LIQ_B40: "liquidity_share_b40", kernels.P_LIQ_OTHER: "liquidity_share_other",
+             kernels.P_MONEY_WEIGHT: "money_weight", kernels.P_PRESENT_BIAS: "present_bias",
+             kernels.P_RENT_SHARE: "rent_share", kernels.P_QUALIFICATION_GAIN: "qualification_wage_gain",
+             kernels.P_GAMMA_PEER: "gamma_peer", kernels.P_THETA_TIME: "theta_time",
+             kernels.P_THETA_ONLINE: "theta_online", kernels.P_THETA_TRAVEL: "theta_travel_rural",
+             kernels.P_THETA_CREDIT: "theta_credit", kernels.P_DROP_BASE: "dropout_base",
+             kernels.P_DROP_FREE: "dropout_free_self_paced", kernels.P_DROP_ONLINE_MOBILE: "dropout_online_mobile",
+             kernels.P_DROP_LOW_SKILL: "dropout_low_skill", kernels.P_DROP_WORKING: "dropout_working",
+             kernels.P_DROP_READINESS: "dropout_readiness", kernels.P_DROP_LATER: "dropout_later_factor"}
+    for index, name in names.items():
+        par[index] = beh[name]
+    par[kernels.P_CREDITS_PER_QUALIFICATION] = policy.lever("recognition").credits_per_qualification
+    par[kernels.P_STACKABLE_SHARE] = model.state.stackable_share
+    par[kernels.P_LEAVE_SHARE] = policy.study_leave_share(q)
+    lever = policy.lever("subsidy")
+    par[kernels.P_SUBSIDY_ON] = float(policy.active("subsidy", q))
+    par[kernels.P_ACCREDITED_ONLY] = float(bool(lever.accredited_only))
+    par[kernels.P_SUBSIDY_RATE], par[kernels.P_SUBSIDY_CAP] = lever.rate, lever.cap_rm
+    screen = _screen_bounds(model)
+    par[kernels.P_SCREEN] = float(screen is not None)
+    par[kernels.P_BEST_GAIN], par[kernels.P_BEST_STACK] = screen if screen is not None else (0.0, 0.0)
+    par[kernels.P_MARGIN] = SCREEN_MARGIN
+    return par
+
+
+def _offer_pools(offers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The offers each state's learners sample from (online offers, then the state's own
+    offers in person or blended: as _sample_offers), as one array with start and size per state."""
+    online_pool = np.flatnonzero(offers.active & (offers.mode == ONLINE))
+    pools = [np.concatenate([online_pool, np.flatnonzero(offers.active & (offers.mode != ONLINE)
+                                                         & (offers.home_state == s))])
+             for s in range(len(STATES))]
+    size = np.array([len(p) for p in pools], dtype=np.int64)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    return np.concatenate(pools).astype(np.int64), start, size
+
+
+def _first_choices_compiled(model, candidates: np.ndarray, q: int):
+    """:func:`_first_choices` by the compiled kernels (sim.model.kernels), block by block:
+    the same numbers, with numpy's log and exp between the passes."""
+    k = model.cfg.behaviour.offers_sampled
+    setting = (kernel_parameters(model, q), *_offer_pools(model.offers))
+    parts = []
+    for start in range(0, len(candidates), CHUNK):
+        ids = np.ascontiguousarray(candidates[start:start + CHUNK], dtype=np.int64)
+        keep, sampled, choice, subsidy, _, _ = compiled_block(model, ids, q, setting)
+        chose = np.flatnonzero(keep & (choice >= 0))
+        parts.append((ids[chose], sampled[chose, choice[chose]], subsidy[chose], sampled[chose]))
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros((0, k), np.int64)
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))
+
+
+def compiled_block(model, ids: np.ndarray, q: int, setting=None):
+    """One block of candidates ``ids`` (int64) through the kernels: ``(keep, sampled, choice,
+    subsidy, rows kept, totals)``, totals (kept, K + 1) being the utility plus Gumbel error
+    of not enrolling and of each sampled offer (what the logit choice compares)."""
+    L, offers, beh, state = model.learners, model.offers, model.cfg.behaviour, model.state
+    par, pool, pool_start, pool_size = setting if setting is not None else (kernel_parameters(model, q),
+                                                                            *_offer_pools(offers))
+    k, n = beh.offers_sampled, len(ids)
+    u = kernels.choice_uniforms(ids, q, model.streams["choice"]._key, np.empty((n, k + 1)))
+    best_u = u[:, 1].copy()
+    for j in range(2, k + 1):
+        np.maximum(best_u, u[:, j], out=best_u)
+    headroom = to_gumbel(u[:, 0]) - to_gumbel(best_u)          # as _may_enrol
+    money_scale = rules.money_scale(L.household_income_rm[ids], beh.money_income_elasticity)
+    keep = np.zeros(n, dtype=bool)
+    sampled = np.full((n, k), -1, dtype=np.int64)
+    z = np.zeros((n, k))
+    taste, ref_wage, pv, liquidity, income = (np.zeros(n) for _ in range(5))
+    working = np.zeros(n, dtype=bool)
+    kernels.choice_screen(ids, headroom, money_scale, par, q, model.streams["offer_sampling"]._key, k,
+                          L.education, np.ascontiguousarray(model.education_taste, dtype=np.float64),
+                          model.pv_table, L.learning_propensity, L.age, L.completions, L.aware,
+                          state.sponsored_now, L.labour, L.wage_rm, L.potential_wage_rm, L.income_group,
+                          L.household_income_rm, L.state, L.connectivity, L.digital_skill,
+                          pool, pool_start, pool_size, offers.free_self_paced, offers.mode, offers.readiness,
+                          keep, sampled, z, taste, working, ref_wage, pv, liquidity, income)
+    rows = np.flatnonzero(keep)
+    h1 = 1.0 / (1.0 + np.exp(-z[rows]))          # rules.dropout_hazard's logistic
+    gumbel = to_gumbel(u[rows])
+    choice = np.full(n, -1, dtype=np.int64)
+    subsidy = np.zeros(n)
+    totals = np.empty((len(rows), k + 1))
+    kernels.choice_utilities(rows, ids, sampled, h1, gumbel, taste, working, ref_wage, pv, liquidity, income,
+                             money_scale, par, True, state.sponsored_now, model.masks["subsidy_target"],
+                             L.subsidy_rm, L.connectivity, L.computer, L.digital_skill, state.community_access,
+                             L.rural, L.employer, L.state, L.sector, model.peers, L.ever_enrolled,
+                             state.trust_accredited, state.trust_other, offers.fee_rm, offers.mode,
+                             offers.accredited, offers.stackable_draw, offers.duration_q, offers.credits,
+                             offers.wage_gain, choice, subsidy, totals)
+    return keep, sampled, choice, subsidy, rows, totals
 
 
 def _record_hazard(model, at_risk: dict, at_risk_persons: dict) -> None:
@@ -122,25 +233,34 @@ def _may_enrol(model, ids: np.ndarray, part: dict, q: int) -> np.ndarray:
     less work.
     """
     offers, beh = model.offers, model.cfg.behaviour
-    if not (beh.money_weight >= 0 and beh.theta_time >= 0 and beh.theta_online >= 0 and beh.theta_credit >= 0
-            and beh.present_bias >= 0 and beh.rent_share >= 0 and beh.qualification_wage_gain >= 0
-            and float(offers.wage_gain[offers.active].min()) >= 0):
+    screen = _screen_bounds(model)
+    if screen is None:
         return np.ones(len(ids), dtype=bool)   # the bound's sign assumptions do not hold
+    best_gain, best_stack = screen
     eps = model.streams["choice"]
     k = beh.offers_sampled
     best_u = eps.uniform(ids, q, 1)
     for j in range(2, k + 1):
         np.maximum(best_u, eps.uniform(ids, q, j), out=best_u)
     headroom = eps.gumbel(ids, q, 0) - to_gumbel(best_u)
-    active = offers.active
-    best_gain = float(offers.wage_gain[active].max())
-    best_stack = float(offers.credits[active & offers.accredited].max(initial=0.0))
     benefit = (rules.credential_benefit(beh, part["pv_months"], best_gain, part["ref_wage"], 1.0, 1.0)
                + rules.stacking_benefit(beh, part["pv_months"], best_stack,
                                         model.policy.lever("recognition").credits_per_qualification,
                                         part["ref_wage"], 1.0))
     bound = (part["taste"] + beh.money_weight * benefit / part["money_scale"] + max(0.0, beh.gamma_peer))
     return headroom <= bound + SCREEN_MARGIN
+
+
+def _screen_bounds(model):
+    """(best wage gain, largest stacking step in credits) on the market for the screen, or
+    None when the screen's sign assumptions do not hold (then every candidate is evaluated)."""
+    offers, beh = model.offers, model.cfg.behaviour
+    if not (beh.money_weight >= 0 and beh.theta_time >= 0 and beh.theta_online >= 0 and beh.theta_credit >= 0
+            and beh.present_bias >= 0 and beh.rent_share >= 0 and beh.qualification_wage_gain >= 0
+            and float(offers.wage_gain[offers.active].min()) >= 0):
+        return None
+    active = offers.active
+    return float(offers.wage_gain[active].max()), float(offers.credits[active & offers.accredited].max(initial=0.0))
 
 
 def _reference_wage(L, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -174,6 +294,17 @@ def _choose(model, ids: np.ndarray, part: dict, sampled: np.ndarray, q: int, all
     """Logit choice for learners ``ids`` (their :func:`_learner_part` is ``part``) among their
     ``sampled`` offers.
     Returns (column chosen or -1, subsidy RM per person for the chosen offer)."""
+    utility, subsidy = _utilities(model, ids, part, sampled, q, allow_subsidy)
+    eps = model.streams["choice"]
+    gumbel = np.stack([eps.gumbel(ids, q, j) for j in range(sampled.shape[1] + 1)], axis=1)
+    choice = rules.logit_choice(utility, gumbel)
+    chosen_subsidy = np.where(choice >= 0, subsidy[np.arange(len(ids)), np.maximum(choice, 0)], 0.0)
+    return choice, chosen_subsidy
+
+
+def _utilities(model, ids: np.ndarray, part: dict, sampled: np.ndarray, q: int, allow_subsidy: bool):
+    """Systematic utility of each sampled offer (-inf when infeasible) and its subsidy (RM per
+    person), both (learners, offers)."""
     L, offers, beh = model.learners, model.offers, model.cfg.behaviour
     valid = sampled >= 0
     k_idx = np.maximum(sampled, 0)
@@ -223,12 +354,7 @@ def _choose(model, ids: np.ndarray, part: dict, sampled: np.ndarray, q: int, all
         travel=travel,
         peer_share=rules.peer_share(model.peers[ids], L.ever_enrolled)[:, None],
     )
-    utility = np.where(feasible, utility, -np.inf)
-    eps = model.streams["choice"]
-    gumbel = np.stack([eps.gumbel(ids, q, j) for j in range(sampled.shape[1] + 1)], axis=1)
-    choice = rules.logit_choice(utility, gumbel)
-    chosen_subsidy = np.where(choice >= 0, subsidy[np.arange(len(ids)), np.maximum(choice, 0)], 0.0)
-    return choice, chosen_subsidy
+    return np.where(feasible, utility, -np.inf), subsidy
 
 
 def _enrol(model, who, offer_k, subsidy, weight, q: int) -> None:

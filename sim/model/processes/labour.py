@@ -52,8 +52,7 @@ def _recognise_and_observe(model, q: int) -> None:
     column = np.where(accredited, 0, 2) + np.where(success, 0, 1)
     pending = np.zeros((len(model.employers), 4))
     np.add.at(pending, (employer, column), evidence)
-    for e in np.flatnonzero(pending.any(axis=1)):
-        model.employers[e].pending += pending[e]
+    model.employer_table.pending += pending
 
 
 def _award_qualifications(model) -> None:
