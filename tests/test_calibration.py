@@ -21,13 +21,13 @@ STATS = ("uptake_rate", "completion_rate")
 
 
 def synthetic_spec(values: dict[str, float], tolerances: dict[str, float], settings: dict,
-                   population: int = 2000) -> cal.CalibrationSpec:
+                   population: int = 2000, overrides: list[str] = SMALL) -> cal.CalibrationSpec:
     return cal.spec_from_dict({
         "runs": {"status_quo": ["scenario=baseline"]},
         "targets": [{"name": name, "run": "status_quo", "statistic": f"outcome:{name}", "value": values[name],
                      "tolerance": tolerances[name], "source": "synthetic"} for name in values],
         "parameters": BOUNDS,
-        "settings": {"population": population, "overrides": SMALL, **settings},
+        "settings": {"population": population, "overrides": overrides, **settings},
     })
 
 
@@ -90,7 +90,7 @@ def test_abc_smc_recovers_known_parameters(tmp_path):
 def small_abc(tmp_path, name: str, sampler_seed: int, workers: int) -> pd.DataFrame:
     spec = synthetic_spec({"uptake_rate": 0.2}, {"uptake_rate": 0.02},
                           {"seeds": [1], "particles": 6, "max_generations": 2, "sampler_seed": sampler_seed},
-                          population=1000)
+                          population=1000, overrides=["horizon.quarters=4"])
     spec.bounds = {"behaviour.asc_enrol": (-5.0, -2.5)}
     sim = cal.Simulator(spec, workers=workers, progress=False)
     try:
@@ -126,6 +126,7 @@ def toy_abc(sampler, model, db: Path, seed: int = 4):
         return abc.run(max_nr_populations=4)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # pyabc: inf - inf epsilon
 def test_batch_sampler_gives_the_particles_of_pyabcs_single_core_sampler_in_few_batches(tmp_path):
     from pyabc.sampler import SingleCoreSampler
 

@@ -9,7 +9,11 @@ candidates are not seed noise.
 * Distance: ``d = sqrt(sum_k w_k ((sim_k - target_k) / tol_k)^2 / sum_k w_k)``, each target
   in units of its tolerance (``sim_k`` the mean over the seeds; NaN counts as 10 tolerances).
 * Generations: generation 0 takes ``particles`` prior draws (epsilon = infinity); each
-  later one perturbs the previous population (pyabc's multivariate normal kernel) until
+  later one perturbs the previous population (pyabc's multivariate normal kernel, its
+  covariance ``kernel_scaling`` x Silverman's: with few particles in many dimensions the
+  default kernel gives a peaked proposal density and so importance weights that collapse
+  onto a few particles; a wider one keeps the effective sample size up at the cost of a
+  slower fall of epsilon) until
   ``particles`` proposals fall within epsilon = the weighted median distance of the previous
   population, and weights them by prior / proposal density. It stops after
   ``max_generations``, once epsilon reaches ``min_epsilon`` (1.0: the typical target within
@@ -91,6 +95,7 @@ class Settings:
     max_generations: int = 6          # stop after this many generations,
     min_epsilon: float = 1.0          # or once epsilon (distance, in tolerances) is at most this,
     max_simulations: int = 0          # or once pyabc counted this many proposals (0 = no limit; checked after each generation)
+    kernel_scaling: float = 3.0       # widens pyabc's perturbation kernel (x Silverman's bandwidth); see the module docstring
     check_seeds: list[int] = field(default_factory=lambda: [11, 12, 13, 14, 15])
     sampler_seed: int = 1             # seeds numpy's global random state, which pyabc draws from
     overrides: list[str] = field(default_factory=list)   # applied to every run (e.g. horizon)
@@ -117,6 +122,8 @@ def check_settings(settings: Settings, where: str) -> None:
         ("min_epsilon", isinstance(settings.min_epsilon, (int, float)) and not isinstance(settings.min_epsilon, bool)
          and math.isfinite(settings.min_epsilon) and settings.min_epsilon >= 0, "a number >= 0"),
         ("max_simulations", integer(settings.max_simulations, 0), "an integer >= 0 (0 = no limit)"),
+        ("kernel_scaling", isinstance(settings.kernel_scaling, (int, float)) and not isinstance(settings.kernel_scaling, bool)
+         and math.isfinite(settings.kernel_scaling) and settings.kernel_scaling > 0, "a number > 0"),
         ("check_seeds", seeds(settings.check_seeds), "a non-empty list of non-negative integers"),
         ("sampler_seed", integer(settings.sampler_seed, 0) and settings.sampler_seed < 2 ** 32,
          "an integer in [0, 2^32)"),
@@ -438,7 +445,9 @@ def seeded(seed: int):
 
 def population_frame(history, t: int) -> pd.DataFrame:
     """Generation ``t`` of a pyabc history: one row per accepted particle."""
-    rows = [{**dict(p.parameter), "weight": float(p.weight), "distance": float(p.distance), **p.sum_stat}
+    # pyabc hands back a NaN statistic as a 0-d array: every value as a float
+    rows = [{**{k: float(v) for k, v in dict(p.parameter).items()}, "weight": float(p.weight),
+             "distance": float(p.distance), **{k: float(np.asarray(v, dtype=float)) for k, v in p.sum_stat.items()}}
             for p in history.get_population(t=t).particles]
     return pd.DataFrame(rows).assign(generation=t)
 
@@ -475,6 +484,7 @@ def run_abc_smc(spec: CalibrationSpec, sim: "Simulator", db_path: Path, log=prin
     prior = pyabc.Distribution(**{name: pyabc.RV("uniform", lo, hi - lo) for name, (lo, hi) in spec.bounds.items()})
     logging.getLogger("ABC").setLevel(logging.WARNING)   # our sampler reports each generation
     abc = pyabc.ABCSMC(model, prior, ToleranceDistance(spec.targets), population_size=s.particles, sampler=sampler,
+                       transitions=pyabc.MultivariateNormalTransition(scaling=s.kernel_scaling),
                        eps=pyabc.epsilon.MedianEpsilon(initial_epsilon=np.inf))
     db_path = Path(db_path).resolve()
     if db_path.exists():   # a rerun into the same folder starts a fresh history
@@ -535,6 +545,7 @@ def method_line(result: CalibrationResult, settings: Settings) -> str:
     import pyabc
 
     return (f"ABC-SMC (pyabc {pyabc.__version__}), {settings.particles} particles x {result.generations} generations, "
+            f"kernel scaling {settings.kernel_scaling:g}, "
             f"{result.simulations} simulations, final epsilon {result.final_epsilon:.3f} (distance in tolerances), "
             f"uniform priors, common random numbers (seeds {settings.seeds}), {settings.population:,} agents")
 
@@ -582,7 +593,7 @@ def posterior_csv(result: CalibrationResult, command: str, settings: Settings, d
         f"# method: {method_line(result, settings)}",
         f"# generations: {result.generations}",
         f"# final epsilon: {result.final_epsilon:.4f}",
-        f"# particles: {len(result.posterior)}",
+        f"# particles: {len(result.posterior)} (effective sample size of the weights {result.convergence.ess.iloc[-1]:.1f})",
         f"# targets file: {targets_file}",
     ]
     table = result.posterior[[*names, "weight"]]

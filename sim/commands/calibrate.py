@@ -24,7 +24,7 @@ from sim.commands.common import fail
 USAGE = ("usage: mcsim calibrate [TARGETS.yaml] [--out DIR] [--workers N] [--write-config] [setting=value ...]\n"
          "  ABC-SMC (pyabc) over the targets file's parameter box (default configs/calibration/targets.yaml).\n"
          "  settings: population, seeds, particles, max_generations, min_epsilon, max_simulations,\n"
-         "            check_seeds, sampler_seed, overrides (e.g. particles=16 max_generations=3)\n"
+         "            kernel_scaling, check_seeds, sampler_seed, overrides (e.g. particles=16 max_generations=3)\n"
          "  --out DIR        output folder inside results/ (default results/calibration/<time>)\n"
          "  --write-config   also write configs/behaviour/posterior.csv and configs/behaviour/calibrated.yaml")
 
