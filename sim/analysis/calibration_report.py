@@ -1,5 +1,5 @@
-"""Files and figure of a calibration: tables (Parquet), summary JSON, target-vs-simulated
-figure, and the calibrated behaviour config."""
+"""Files and figure of a calibration: tables (Parquet), the convergence table (CSV and
+markdown), summary JSON and the target-vs-simulated figure."""
 
 from __future__ import annotations
 
@@ -32,28 +32,46 @@ def fit_figure(fit, stem: Path) -> list[Path]:
     return save(fig, stem)
 
 
+def convergence_markdown(convergence) -> str:
+    """The convergence table as markdown: per generation epsilon, proposals, candidates
+    simulated, accepted particles, acceptance rate and effective sample size."""
+    lines = ["| generation | epsilon | proposals | simulated | accepted | acceptance rate | ESS |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in convergence.itertuples():
+        lines.append(f"| {r.generation} | {r.epsilon:.3f} | {r.proposals} | {r.simulated} | {r.accepted} | "
+                     f"{r.acceptance_rate:.2f} | {r.ess:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
 def write_outputs(result, spec, out_dir: Path, command: str, wall_time_s: float) -> None:
-    from sim.store import code_version, package_versions, write_json, write_parquet
+    from sim.store import atomic_write_bytes, code_version, package_versions, write_json, write_parquet
 
     out_dir = Path(out_dir)
-    write_parquet(out_dir / "abc_draws.parquet", result.draws)
+    write_parquet(out_dir / "abc_particles.parquet", result.particles)
     write_parquet(out_dir / "abc_posterior.parquet", result.posterior)
-    write_parquet(out_dir / "refine_trace.parquet", result.refine_trace)
     write_parquet(out_dir / "fit_table.parquet", result.fit_table)
     write_parquet(out_dir / "check_runs.parquet", result.check_runs)
+    atomic_write_bytes(out_dir / "convergence.csv", result.convergence.to_csv(index=False).encode())
+    atomic_write_bytes(out_dir / "convergence.md", convergence_markdown(result.convergence).encode())
     fit_figure(result.fit_table, out_dir / "fit")
     q = result.quantiles()
     write_json(out_dir / "calibration.json", {
-        "command": command, "wall_time_s": wall_time_s, "settings": vars(spec.settings),
+        "command": command, "wall_time_s": wall_time_s, "method": "ABC-SMC (pyabc)", "settings": vars(spec.settings),
         "bounds": {k: list(v) for k, v in spec.bounds.items()},
+        "generations": result.generations, "final_epsilon": result.final_epsilon, "simulations": result.simulations,
+        "convergence": result.convergence.to_dict("records"),
         "fitted": result.fitted, "posterior_quantiles": q.reset_index(names="parameter").to_dict("records"),
-        "fit_table": result.fit_table.to_dict("records"),
+        "fit_table": result.fit_table.to_dict("records"), "history_db": result.history_db.name,
         "code_version": code_version(), "packages": package_versions(),
     })
 
 
 def format_result(result) -> str:
-    lines = ["parameter                              fitted    ABC posterior 5% / 50% / 95%"]
+    lines = ["generation   epsilon   proposals   simulated   accepted   acceptance     ESS"]
+    for r in result.convergence.itertuples():
+        lines.append(f"  {r.generation:>8} {r.epsilon:9.3f} {r.proposals:11d} {r.simulated:11d} {r.accepted:10d} "
+                     f"{r.acceptance_rate:12.2f} {r.ess:7.1f}")
+    lines.append("parameter                              fitted    posterior 5% / 50% / 95%")
     for name, r in result.quantiles().iterrows():
         lines.append(f"  {name:<36} {r.fitted:8.4f}   {r.q05:8.4f} {r.q50:8.4f} {r.q95:8.4f}")
     lines.append("target                                 observed ± tol    simulated [95% interval]   status")
