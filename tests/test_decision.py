@@ -159,9 +159,10 @@ def test_evppi_guards_small_samples():
     nb = np.column_stack([np.zeros(40), 1e6 * (x - 3.4) + rng.normal(0, 1e5, 40)])
     value, method = dc.evppi(nb, x)
     assert method == "linear" and 0 < value <= dc.evpi(nb)
-    few = rng.uniform(size=(6, 5))                       # 6 draws, 5 parameters: nothing to fit
-    value, method = dc.evppi(np.column_stack([np.zeros(6), few.sum(axis=1) - 2.5]), few)
-    assert np.isnan(value) and method == "too few draws"
+    few = rng.uniform(size=(6, 5))                       # 6 draws of 5 parameters that fix NB exactly:
+    nb = np.column_stack([np.zeros(6), few.sum(axis=1) - 2.5])   # the ridge fit still finds all of EVPI
+    value, method = dc.evppi(nb, few)
+    assert method == dc.RIDGE and value == pytest.approx(dc.evpi(nb), rel=1e-3)
     flat = np.column_stack([np.zeros(30), np.full(30, 5.0)])   # an option better in every cell: no value
     assert dc.evppi(flat, rng.uniform(size=30)) == (0.0, "none (EVPI 0)") and dc.evpi(flat) == 0.0
 
