@@ -158,7 +158,7 @@ def test_evppi_guards_small_samples():
     x = np.repeat([2.0, 3.0, 4.0, 5.0], 10)              # an integer parameter: four distinct values
     nb = np.column_stack([np.zeros(40), 1e6 * (x - 3.4) + rng.normal(0, 1e5, 40)])
     value, method = dc.evppi(nb, x)
-    assert method == "linear" and 0 < value <= dc.evpi(nb)
+    assert method == dc.RIDGE_LINEAR and 0 < value <= dc.evpi(nb)
     few = rng.uniform(size=(6, 5))                       # 6 draws of 5 parameters that fix NB exactly:
     nb = np.column_stack([np.zeros(6), few.sum(axis=1) - 2.5])   # the ridge fit still finds all of EVPI
     value, method = dc.evppi(nb, few)
@@ -241,7 +241,8 @@ def test_decision_tables_are_deterministic_and_the_baseline_rows_are_optional():
     shuffled = cells.sample(frac=1, random_state=0).sort_values("option", kind="stable")
     again = dc.decision_tables(shuffled, params.iloc[::-1], None, BASIS)
     base = dc.decision_tables(with_base, params.set_index("draw"), None, BASIS)
-    assert set(one) == {"psa_intervals", "variance_split", "rank_probabilities", "ceac", "evppi", "top_parameters"}
+    assert set(one) == {"psa_intervals", "variance_split", "rank_probabilities", "ceac", "evppi", "evppi_parameters",
+                        "top_parameters"}
     for name in one:
         pd.testing.assert_frame_equal(one[name], again[name])
         pd.testing.assert_frame_equal(one[name], base[name])
