@@ -100,9 +100,11 @@ SPLINE_KNOTS = 5                # knots of the single-parameter spline basis: 6 
 # penalty every sweep and its optimiser jitters at ~1e-5 of the sd, so a tighter tolerance only cycles;
 # 1e-4 of the sd moves EVPPI far less than its sampling error.
 BACKFIT_ITERATIONS, BACKFIT_TOL = 20, 1e-4
-# Relabellings of the draws for the noise level of single-parameter EVPPI: each costs one more
-# fit per parameter (~0.2 s for 60 parameters, 7 options, 30 draws).
-SHUFFLES, SHUFFLE_SEED = 5, 20140311
+# Relabellings of the draws for the noise levels: the largest of 20 is about the 95th percentile of
+# a group's EVPPI where it cannot matter (~0.06 s a relabelling for 11 groups); the single-parameter
+# table takes the first 5 (~0.4 s each for 60 parameters, 7 options, 30 draws), whose maximum over
+# ~60 parameters is a higher bar still.
+SHUFFLES, SINGLE_SHUFFLES, SHUFFLE_SEED = 20, 5, 20140311
 NAN = float("nan")
 
 
@@ -576,14 +578,15 @@ def basis_of(text: str) -> str:
 
 def decision_tables(cells: pd.DataFrame, parameters: pd.DataFrame, groups: Mapping[str, Sequence[str]] | None,
                     basis: Mapping[str, str], wtp_grid=None, reference_wtp: float = REFERENCE_WTP_RM,
-                    baseline: str = BASELINE) -> dict[str, pd.DataFrame]:
+                    baseline: str = BASELINE, shuffles: int = SHUFFLES) -> dict[str, pd.DataFrame]:
     """Every decision-analysis table (tidy frames, documented in docs/OUTPUTS_COMPARE.md):
 
     ``psa_intervals`` and ``variance_split`` (option, outcome: effect, cost, NB at the
     reference wtp and any other outcome column), ``rank_probabilities`` (option, rank),
     ``ceac`` (wtp, option), ``evppi`` (group), ``evppi_parameters`` (each parameter alone,
     largest first, with a noise level) and ``top_parameters`` (option, rank).
-    ``groups=None`` uses :func:`default_groups`.
+    ``groups=None`` uses :func:`default_groups`. ``shuffles``: relabellings of the draws for the
+    noise levels (0: none, NaN noise levels; each costs one more fit per group).
     """
     if not (np.isfinite(reference_wtp) and reference_wtp >= 0):
         raise ValueError(f"reference_wtp={reference_wtp!r}: expected a willingness to pay >= 0 (RM)")
@@ -612,7 +615,7 @@ def decision_tables(cells: pd.DataFrame, parameters: pd.DataFrame, groups: Mappi
     x_all = p.loc[cell_index.draw].reset_index(drop=True)
     total = evpi(nb)
     share = lambda v: v / total if total > 0 else (0.0 if v == 0 else NAN)  # noqa: E731
-    shuffled = relabellings(cell_index.draw.to_numpy())
+    shuffled = relabellings(cell_index.draw.to_numpy(), shuffles)
     vi = group_evppi(nb, x_all, groups, shuffled)
     vi.insert(1, "parameters", [";".join(groups[g]) for g in vi.group])
     vi.insert(2, "n_parameters", [len(groups[g]) for g in vi.group])
@@ -622,7 +625,7 @@ def decision_tables(cells: pd.DataFrame, parameters: pd.DataFrame, groups: Mappi
     vi["shuffled_max_share"] = vi.shuffled_max_rm.map(share)
     value_of_information = vi.sort_values("evppi_rm", ascending=False, kind="stable",
                                           na_position="last").reset_index(drop=True)
-    single, noise = single_parameter_evppi(nb, x_all, shuffled)
+    single, noise = single_parameter_evppi(nb, x_all, shuffled[:SINGLE_SHUFFLES])
     member = {}
     for g, keys in groups.items():          # the first group of several holding it (named groups come first)
         for k in keys:

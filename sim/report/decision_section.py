@@ -21,7 +21,7 @@ import matplotlib.ticker as mticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.analysis.decision import BASELINE, SHUFFLES  # noqa: E402
+from sim.analysis.decision import BASELINE, SHUFFLES, SINGLE_SHUFFLES  # noqa: E402
 from sim.palette import SERIES_COLOURS  # noqa: E402
 from sim.report.figures import FORMATS, RC, _figure, _finish  # noqa: E402
 from sim.report.style import colour, label, num, pct, persons, rm, rm_million  # noqa: E402
@@ -244,10 +244,19 @@ def _single_information(tables: dict, meta: dict) -> list:
     top = t.head(TOP_SINGLE)
     noise, noise_share = float(t.shuffled_max_rm.iloc[0]), float(t.shuffled_max_share.iloc[0])
     draws = _counts(tables, meta)[0]
+    rows = [[r.parameter, r.group or "n/a", r.basis, _million(r.evppi_rm), pct(r.share_of_evpi, 0)]
+            for r in top.itertuples()]
+    table = ("table", ["Parameter", "Group", "Basis", "EVPPI (RM million)", "Share of EVPI"], rows,
+             f"Expected value of partial perfect information of single parameters at {rm(_reference_wtp(tables))} "
+             f"per additional B40 completer (RM million, national), each parameter alone; fit: {top.method.iloc[0]}; "
+             f"the {len(top)} largest.")
+    if np.isnan(noise):
+        return [("p", f"**Single parameters.** The {len(top)} parameters with the largest EVPPI on their own, of "
+                      f"the {len(t):,} drawn."), table]
     above = top[top.evppi_rm > noise]
     text = (f"**Single parameters.** The {len(top)} parameters with the largest EVPPI on their own, of the "
-            f"{len(t):,} drawn. With the draws relabelled so that no parameter can matter, the largest "
-            f"single-parameter EVPPI was {rm_million(noise)} ({pct(noise_share, 0)} of EVPI): ")
+            f"{len(t):,} drawn. With the draws relabelled so that no parameter can matter ({SINGLE_SHUFFLES} "
+            f"times), the largest single-parameter EVPPI was {rm_million(noise)} ({pct(noise_share, 0)} of EVPI): ")
     if len(above) == 0:
         text += (f"none of these exceeds it, so with {draws:,} draws no single parameter can be singled out as "
                  f"mattering for the decision.")
@@ -256,13 +265,7 @@ def _single_information(tables: dict, meta: dict) -> list:
     else:
         text += (f"{len(above)} of these exceed{'s' if len(above) == 1 else ''} it ({', '.join(above.parameter)}); "
                  f"the rest are indistinguishable from noise.")
-    rows = [[r.parameter, r.group or "n/a", r.basis, _million(r.evppi_rm), pct(r.share_of_evpi, 0)]
-            for r in top.itertuples()]
-    caption = (f"Expected value of partial perfect information of single parameters at {rm(_reference_wtp(tables))} "
-               f"per additional B40 completer (RM million, national): a cubic spline basis fitted by ridge "
-               f"regression (penalty by leave-one-out, one-standard-error rule), each parameter alone; the "
-               f"{len(top)} largest. Noise level {pct(noise_share, 0)} of EVPI.")
-    return [("p", text), ("table", ["Parameter", "Group", "Basis", "EVPPI (RM million)", "Share of EVPI"], rows, caption)]
+    return [("p", text), table]
 
 
 def _influence(tables: dict, options: list[str]) -> list:
