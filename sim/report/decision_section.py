@@ -205,9 +205,8 @@ def _information(tables: dict, meta: dict) -> list:
             g = clear[0]
             text += (f" The uncertainty that matters most for the decision is {g.group} "
                      f"({rm_million(g.evppi_rm)}, {pct(g.share_of_evpi, 0)} of EVPI)")
-            more = [o for o in clear[1:] if not o.raised_to]
-            text += (f"; also clear of its noise level: {', '.join(f'{o.group} ({pct(o.share_of_evpi, 0)})' for o in more)}."
-                     if more else ".")
+            more = ", ".join(f"{o.group} ({pct(o.share_of_evpi, 0)})" for o in clear[1:] if not o.raised_to)
+            text += f"; also clear of its noise level: {more}." if more else "."
         elif valued:
             text += (f" No group's estimate rises above its noise level, so {draws:,} draws are too few to say "
                      f"which uncertainties matter.")
