@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import integrate
-from scipy.stats import norm, qmc
+from scipy.stats import chi2, norm, qmc
 
 from sim.analysis import decision as dc
 from sim.report import html, markdown
-from sim.report.decision_section import FIGURES, decision_figures, decision_section, draw_decision_figures
+from sim.report.decision_section import (FIGURES, MINOR_SHARE, decision_figures, decision_section,
+                                         draw_decision_figures)
 
 A_EFFECT, B_SLOPE, COST_A = 1_000.0, 4_000.0, 2.0e7       # persons, persons, RM
 EFFECT_B, COST_B = 2_500.0, 2.0e7                          # NB_B = 0 exactly at w = RM 8,000 (a tie)
@@ -126,7 +127,8 @@ def test_evppi_with_seed_noise_within_the_error_of_the_regression():
     draws, seeds, sigma = 400, 4, 500.0
     cells, params = two_options(draws, seeds, sigma)
     tables = dc.decision_tables(cells, params, {"theta": ["theta"], "psi": ["psi"], "both": ["theta", "psi"]},
-                                BASIS, reference_wtp=REF)
+                                BASIS, reference_wtp=REF, shuffles=0)   # no noise levels: 400-draw splines are slow
+    assert tables["evppi"].shuffled_max_rm.isna().all()
     v = tables["evppi"].set_index("group")
     truth = analytic_evppi(REF)
     beta, sd_mean = REF * B_SLOPE, REF * sigma / np.sqrt(seeds)   # NB slope; sd of a draw's mean NB (RM)
@@ -158,10 +160,11 @@ def test_evppi_guards_small_samples():
     x = np.repeat([2.0, 3.0, 4.0, 5.0], 10)              # an integer parameter: four distinct values
     nb = np.column_stack([np.zeros(40), 1e6 * (x - 3.4) + rng.normal(0, 1e5, 40)])
     value, method = dc.evppi(nb, x)
-    assert method == "linear" and 0 < value <= dc.evpi(nb)
-    few = rng.uniform(size=(6, 5))                       # 6 draws, 5 parameters: nothing to fit
-    value, method = dc.evppi(np.column_stack([np.zeros(6), few.sum(axis=1) - 2.5]), few)
-    assert np.isnan(value) and method == "too few draws"
+    assert method == dc.RIDGE_LINEAR and 0 < value <= dc.evpi(nb)
+    few = rng.uniform(size=(6, 5))                       # 6 draws of 5 parameters that fix NB exactly:
+    nb = np.column_stack([np.zeros(6), few.sum(axis=1) - 2.5])   # the ridge fit still finds all of EVPI
+    value, method = dc.evppi(nb, few)
+    assert method == dc.RIDGE and value == pytest.approx(dc.evpi(nb), rel=1e-3)
     flat = np.column_stack([np.zeros(30), np.full(30, 5.0)])   # an option better in every cell: no value
     assert dc.evppi(flat, rng.uniform(size=30)) == (0.0, "none (EVPI 0)") and dc.evpi(flat) == 0.0
 
@@ -240,7 +243,8 @@ def test_decision_tables_are_deterministic_and_the_baseline_rows_are_optional():
     shuffled = cells.sample(frac=1, random_state=0).sort_values("option", kind="stable")
     again = dc.decision_tables(shuffled, params.iloc[::-1], None, BASIS)
     base = dc.decision_tables(with_base, params.set_index("draw"), None, BASIS)
-    assert set(one) == {"psa_intervals", "variance_split", "rank_probabilities", "ceac", "evppi", "top_parameters"}
+    assert set(one) == {"psa_intervals", "variance_split", "rank_probabilities", "ceac", "evppi", "evppi_parameters",
+                        "top_parameters"}
     for name in one:
         pd.testing.assert_frame_equal(one[name], again[name])
         pd.testing.assert_frame_equal(one[name], base[name])
@@ -278,8 +282,8 @@ def test_bad_input_raises_one_clear_line(case):
 
 
 # --------------------------------------------------------------------------- the report section
-META = {"scenarios": ["baseline", "A", "B"], "n_agents": 2000, "persons_per_agent": 10_000, "replicates": 2,
-        "seeds": [0, 1], "code_version": "test"}
+META = {"scenarios": ["baseline", "A", "B"], "n_agents": 2000, "persons_per_agent": 10_000, "replicates": 80,
+        "draws": 40, "seeds_per_draw": 2, "seeds": list(range(1, 81)), "code_version": "test"}
 
 
 @pytest.fixture(scope="module")
@@ -299,7 +303,9 @@ def test_section_renders_with_sentences_from_the_tables(small_tables, tmp_path):
     text = markdown.render(blocks, titles)
     assert "![Cost-effectiveness acceptability" in text and "figures/value_of_information.png" in text
     best = small_tables["rank_probabilities"].query("rank == 1").set_index("option").probability
-    assert f"adds the most B40 completers in {100 * best.max():.0f}% of the 80 samples" in text
+    # replicates in meta are the runs per scenario: 40 draws x 2 seeds, not "40 draws with 80 seeds each"
+    assert "simulated under 40 parameter draws x 2 seeds per draw (80 runs, each a joint sample" in text
+    assert f"adds the most B40 completers in {100 * best.max():.0f}% of the 80 runs" in text
     v = small_tables["evppi"].iloc[0]
     assert f"the decision is {v.group} (RM {v.evppi_rm / 1e6:,.1f} million, {100 * v.share_of_evpi:.0f}% of EVPI)" in text
     top = small_tables["top_parameters"].iloc[0]
@@ -320,3 +326,101 @@ def test_an_option_dominated_in_every_cell_changes_no_value_of_information():
     x = np.repeat(params.theta.to_numpy(), 2)
     worse = np.column_stack([nb, nb[:, 1] - 1e6])          # A minus RM 1 million in every cell
     assert dc.evppi(worse, x) == dc.evppi(nb, x) and dc.evpi(worse) == dc.evpi(nb)
+
+
+# --------------------------------------------------------------------------- few draws, many parameters
+def ten_and_ten(draws: int = 20, seeds: int = 2, sigma: float = 30.0, seed: int = 7):
+    """The known-answer case with 20 parameters: theta (column 0) drives option A, z1-z9 and
+    psi1-psi10 do nothing; seed noise sigma (persons) on A's effect."""
+    unit = qmc.LatinHypercube(d=20, seed=seed).random(draws)
+    theta = np.repeat(unit[:, 0], seeds)
+    rng = np.random.default_rng(seed + 100)
+    nb_a = REF * (A_EFFECT + B_SLOPE * theta + sigma * rng.standard_normal(theta.size)) - COST_A
+    nb = np.column_stack([np.zeros(theta.size), nb_a, np.full(theta.size, REF * EFFECT_B - COST_B)])
+    x = np.repeat(unit, seeds, axis=0)
+    return nb, x[:, :10], x[:, 10:], theta
+
+
+def _least_squares(rows, u, w):
+    return np.column_stack([dc._wls_line(u, rows[:, d], w) for d in range(rows.shape[1])]), "least squares"
+
+
+def test_group_evppi_with_20_draws_of_10_parameters_matches_the_analytic_value():
+    draws, seeds, sigma = 20, 2, 30.0
+    nb, relevant, _, theta = ten_and_ten(draws, seeds, sigma)
+    value, method = dc.evppi(nb, relevant)
+    assert method == dc.RIDGE
+    truth = analytic_evppi(REF)
+    alpha, beta, m = REF * A_EFFECT - COST_A, REF * B_SLOPE, REF * EFFECT_B - COST_B
+    # Tolerance from the sampling error of 20 draws, in two parts.
+    # (1) The oracle (the true E[NB | theta] on these draws) against the integral: with a Latin
+    # hypercube each draw is uniform in its own stratum of width 1/D, so the mean of a function with
+    # slope at most beta has sd <= beta / sqrt(12 D^3), for both terms of EVPPI; 4 sd each.
+    oracle = np.maximum(m, alpha + beta * theta).mean() - max(m, alpha + beta * theta.mean())
+    lhs = 4 * 2 * beta / np.sqrt(12 * draws ** 3)
+    assert abs(oracle - truth) <= lhs
+    # (2) The fit against the oracle: EVPPI moves by at most 2 x the RMS error of the fitted values
+    # (each term is 1-Lipschitz in them). Least squares on 10 parameters + intercept over D draw means
+    # with noise sd s has RMS error s sqrt(chi2_11 / D); at the chi2 0.9999 quantile. The ridge fit
+    # must do as well: shrinkage that flattened theta's effect would fail here.
+    s = REF * sigma / np.sqrt(seeds)
+    fit = 2 * s * np.sqrt(chi2.ppf(0.9999, 11) / draws)
+    assert abs(value - oracle) <= fit, (value, oracle, fit)
+    assert abs(value - truth) <= lhs + fit < 0.6 * truth
+
+
+def test_group_evppi_of_10_irrelevant_parameters_over_20_draws_is_near_0_where_least_squares_overfits():
+    nb, _, irrelevant, _ = ten_and_ten()
+    total = dc.evpi(nb)
+    value, method = dc.evppi(nb, irrelevant)
+    overfit, _ = dc.evppi(nb, irrelevant, fit=_least_squares)
+    # The truth is 0. Least squares on 10 parameters and 20 draws fits half the spread of NB (theta's
+    # effect acts as noise here), and the max over options turns it into value: the report would
+    # call the group one that matters (at least MINOR_SHARE of EVPI). The cross-validated ridge must
+    # read as minor; across 100 data sets of this design it exceeded MINOR_SHARE in about 2%.
+    assert overfit > MINOR_SHARE * total
+    assert method == dc.RIDGE and value < MINOR_SHARE * total and value < overfit / 4, (value, overfit, total)
+
+
+def test_the_noise_level_from_relabelled_draws_sits_above_an_irrelevant_group_and_below_the_driver():
+    nb, relevant, irrelevant, _ = ten_and_ten()
+    cols = [f"r{j}" for j in range(10)] + [f"i{j}" for j in range(10)]
+    x = pd.DataFrame(np.column_stack([relevant, irrelevant]), columns=cols)
+    draw = np.repeat(np.arange(20), 2)
+    shuffled = dc.relabellings(draw)
+    assert len(shuffled) == dc.SHUFFLES and all(np.array_equal(r, s) for r, s in zip(shuffled, dc.relabellings(draw)))
+    for rows in shuffled:       # each relabelling moves whole draws: the seeds of a draw stay together
+        assert np.all(x.to_numpy()[rows][::2] == x.to_numpy()[rows][1::2])
+    groups = {"relevant": cols[:10], "irrelevant": cols[10:], "all": cols}
+    t = dc.group_evppi(nb, x, groups, shuffled).set_index("group")
+    assert t.loc["relevant", "evppi_rm"] > t.loc["relevant", "shuffled_max_rm"]
+    assert t.loc["irrelevant", "evppi_rm"] <= t.loc["irrelevant", "shuffled_max_rm"] + 1e-6 * dc.evpi(nb)
+    # every parameter together contains "relevant": never below it (raised when the wider fit shrinks more)
+    assert t.loc["all", "evppi_rm"] >= t.loc["relevant", "evppi_rm"]
+    assert t.loc["all", "raised_to"] in ("", "relevant")
+    single, noise = dc.single_parameter_evppi(nb, x, shuffled)
+    assert single.parameter.iloc[0] == "r0" and single.evppi_rm.iloc[0] > noise >= 0   # theta is r0
+    assert single.evppi_rm.iloc[0] <= dc.evpi(nb)
+
+
+def test_figure_footer_counts_draws_times_seeds():
+    from sim.report.style import footer
+
+    assert "40 parameter draws x 2 seeds (80 runs per scenario), seeds 1-80" in footer(META)
+    plain = {k: v for k, v in META.items() if k not in ("draws", "seeds_per_draw")} | {"replicates": 10}
+    assert "10 replicates, seeds 1-80" in footer(plain) and "draws" not in footer(plain)
+
+
+def test_section_says_group_evppi_leans_low_and_flags_values_within_noise(small_tables):
+    text = markdown.render(decision_section(small_tables, META), {})
+    v = small_tables["evppi"].set_index("group")
+    assert v.loc["psi", "method"] == dc.RIDGE_SPLINE       # 40 draws: below MIN_ROWS_GCV, no GCV spline
+    assert "With 40 draws, EVPPI is estimated by ridge regression" in text and "lower-bound-leaning" in text
+    assert "narrowing them would hardly change the choice" not in text     # a lower bound cannot show that
+    tables = dict(small_tables)
+    tables["evppi"] = small_tables["evppi"].assign(method=dc.RIDGE, shuffled_max_rm=lambda t: t.evppi_rm + 1.0,
+                                                   shuffled_max_share=1.0)
+    text = markdown.render(decision_section(tables, META), {})
+    assert "No group's estimate rises above its noise level, so 40 draws are too few" in text
+    single = small_tables["evppi_parameters"]
+    assert "**Single parameters.**" in text and f"| {single.parameter.iloc[0]} |" in text

@@ -69,8 +69,16 @@ def persons(x) -> str:
 
 
 def footer(meta: dict) -> str:
-    """The stamp on every figure: scenario set, agents, replicates, seeds, code version."""
+    """The stamp on every figure: scenario set, agents, runs (parameter draws x seeds per draw
+    when the comparison drew parameters, else replicates), seeds, code version."""
     seeds = meta.get("seeds") or [0]
+    runs = meta.get("replicates", 0)
+    if meta.get("draws"):
+        per = meta.get("seeds_per_draw") or runs // meta["draws"]
+        runs = (f"{meta['draws']} parameter draws x {per} seed{'s' if per != 1 else ''} "
+                f"({meta.get('replicates', meta['draws'] * per)} runs per scenario)")
+    else:
+        runs = f"{runs} replicates"
     return (f"Scenarios: {', '.join(meta.get('scenarios', []))}.  {meta.get('n_agents', 0):,} agents "
-            f"({meta.get('persons_per_agent', 0):,.0f} persons each), {meta.get('replicates', 0)} replicates, "
+            f"({meta.get('persons_per_agent', 0):,.0f} persons each), {runs}, "
             f"seeds {seeds[0]}-{seeds[-1]} (common random numbers).  mcsim {meta.get('code_version', '')}")
