@@ -87,28 +87,6 @@ def choice_uniforms(ids, quarter, key, out):
 
 
 @njit(cache=True)
-def _learner_part(l, par, education, education_taste, pv_table, propensity, age, completions, aware, sponsored,
-                  labour, wage, potential_wage, income_group):
-    """rules.learner_taste (+ sponsor push), working_and_reference_wage, learner_present_value
-    and the liquidity share of learner ``l``, as choice._learner_part."""
-    lab = labour[l]
-    working = lab == _FORMAL or lab == _INFORMAL
-    ref = np.float64(wage[l]) if working else np.float64(potential_wage[l])
-    if lab == _OUTSIDE:
-        ref = 0.5 * ref
-    a = np.float64(age[l])
-    taste = (par[P_ASC] + education_taste[education[l]]) + par[P_PROPENSITY_SD] * np.float64(propensity[l])
-    taste = taste + par[P_AGE] * (a - 40.0) / 10.0
-    taste = taste + par[P_PRIOR] * (1.0 if completions[l] > 0 else 0.0)
-    taste = taste - par[P_UNAWARE] * (0.0 if aware[l] else 1.0)
-    taste = taste + par[P_SPONSOR_PUSH] * (1.0 if sponsored[l] else 0.0)
-    left = 4 * (65 - np.int64(age[l]))
-    left = min(max(left, 0), pv_table.shape[0] - 1)
-    liquidity = par[P_LIQ_B40] if income_group[l] == _B40 else par[P_LIQ_OTHER]
-    return taste, working, ref, pv_table[left], liquidity
-
-
-@njit(cache=True)
 def choice_screen(ids, headroom, money_scale, par, quarter, sampling_key, n_sampled,
                   education, education_taste, pv_table, propensity, age, completions, aware, sponsored,
                   labour, wage, potential_wage, income_group, household_income, state, connectivity,
@@ -122,9 +100,24 @@ def choice_screen(ids, headroom, money_scale, par, quarter, sampling_key, n_samp
     base = np.uint64(quarter) << np.uint64(32)
     for i in range(ids.shape[0]):
         l = ids[i]
-        taste, working, ref, pv, liquidity = _learner_part(
-            l, par, education, education_taste, pv_table, propensity, age, completions, aware, sponsored,
-            labour, wage, potential_wage, income_group)
+        # choice._learner_part: rules.learner_taste (+ the sponsor's push),
+        # working_and_reference_wage, learner_present_value and the liquidity share
+        lab = labour[l]
+        working = lab == _FORMAL or lab == _INFORMAL
+        ref = np.float64(potential_wage[l])
+        if working:
+            ref = np.float64(wage[l])
+        elif lab == _OUTSIDE:
+            ref = 0.5 * ref
+        a = np.float64(age[l])
+        taste = (par[P_ASC] + education_taste[education[l]]) + par[P_PROPENSITY_SD] * np.float64(propensity[l])
+        taste = taste + par[P_AGE] * (a - 40.0) / 10.0
+        taste = taste + par[P_PRIOR] * (1.0 if completions[l] > 0 else 0.0)
+        taste = taste - par[P_UNAWARE] * (0.0 if aware[l] else 1.0)
+        taste = taste + par[P_SPONSOR_PUSH] * (1.0 if sponsored[l] else 0.0)
+        left = min(max(4 * (65 - np.int64(age[l])), 0), pv_table.shape[0] - 1)
+        pv = pv_table[left]
+        liquidity = par[P_LIQ_B40] if income_group[l] == _B40 else par[P_LIQ_OTHER]
         if par[P_SCREEN] > 0:
             credential = par[P_PRESENT_BIAS] * pv * par[P_BEST_GAIN] * ref * par[P_RENT_SHARE] * 1.0 * 1.0
             share = min(1.0, par[P_BEST_STACK] / par[P_CREDITS_PER_QUALIFICATION])
@@ -223,7 +216,9 @@ def choice_utilities(rows, ids, sampled, h1, gumbel, taste, working, ref_wage, p
             net_fee = 0.0 if spons else fee[kk] - sub
             hz = h1[c, j]
             later = min(1.0, par[P_DROP_LATER] * hz)
-            p_complete = (1.0 - hz) * (1.0 - later) ** np.float64(duration[kk] - 1)
+            left = duration[kk] - 1      # quarters after the first: pow(x, 0) = 1, pow(x, 1) = x exactly
+            stay = 1.0 if left == 0 else ((1.0 - later) if left == 1 else (1.0 - later) ** np.float64(left))
+            p_complete = (1.0 - hz) * stay
             recognition = trust_accredited[e] if acc else trust_other[e]
             stackable = acc and stackable_draw[kk] < par[P_STACKABLE_SHARE]
             benefit = (par[P_PRESENT_BIAS] * pv[r] * wage_gain[kk] * ref_wage[r] * par[P_RENT_SHARE]
