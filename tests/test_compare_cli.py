@@ -33,7 +33,7 @@ def test_unknown_scenario_fails_before_any_run_with_one_line(tmp_path):
     assert "runs" not in out.stderr and not (tmp_path / "results").exists()
 
 
-@pytest.mark.parametrize("override, key", [("replicates=1", "replicates"), ("executor=threads", "executor"),
+@pytest.mark.parametrize("override, key", [("draws=0 replicates=1", "replicates"), ("executor=threads", "executor"),
                                            ("draws=-1", "draws"), ("draws=1 replicates=1", "replicates"),
                                            ("population.n_agents=0", "population.n_agents")])
 def test_bad_comparison_settings_fail_with_the_key_named(tmp_path, override, key):
@@ -73,7 +73,7 @@ def test_compare_defaults_and_overrides_reach_every_scenario_run():
     assert list(run_cfgs) == ["baseline", "b40_voucher"]
     for name, run in run_cfgs.items():
         assert run.scenario.name == name
-        assert run.population.n_agents == cfg.population.n_agents == 50_000   # compare.yaml's default
+        assert run.population.n_agents == cfg.population.n_agents == 20_000   # compare.yaml's default
         assert run.behaviour.asc_enrol == -4.0
     assert run_cfgs["b40_voucher"].policy.subsidy.rate == 0.5          # user override beats the scenario
     assert run_cfgs["b40_voucher"].policy.subsidy.targeting == ["B40"]  # the rest of the scenario stays

@@ -270,7 +270,7 @@ def test_a_full_disk_while_writing_an_experiment_keeps_what_finished(tmp_path, m
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory):
     folder = tmp_path_factory.mktemp("compare")
-    code, _, err = run_cli(["compare", "scenarios=[b40_voucher]", "replicates=2", "population.n_agents=300",
+    code, _, err = run_cli(["compare", "scenarios=[b40_voucher]", "draws=0", "replicates=2", "population.n_agents=300",
                             "horizon.quarters=2", "executor=serial", "progress=false", "hydra.run.dir=cmp"], folder)
     assert code == 0, err
     return folder / "cmp"
@@ -291,7 +291,7 @@ def test_report_on_a_damaged_comparison_gives_one_line(damage, comparison, tmp_p
 
 
 def test_compare_refuses_its_own_finished_folder_without_overwrite(comparison):
-    code, _, err = run_cli(["compare", "scenarios=[b40_voucher]", "replicates=2", "population.n_agents=300",
+    code, _, err = run_cli(["compare", "scenarios=[b40_voucher]", "draws=0", "replicates=2", "population.n_agents=300",
                             "horizon.quarters=2", "executor=serial", "progress=false",
                             f"hydra.run.dir={comparison}"], comparison.parent)
     assert_one_line_refusal(code, err, "already holds a finished comparison")

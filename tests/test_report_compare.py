@@ -28,7 +28,7 @@ def mcsim(*args, cwd):
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     out = tmp_path_factory.mktemp("compare") / "run"
-    done = mcsim("compare", f"scenarios=[{','.join(SCENARIOS[1:])}]", "replicates=3", "population.n_agents=3000",
+    done = mcsim("compare", f"scenarios=[{','.join(SCENARIOS[1:])}]", "draws=0", "replicates=3", "population.n_agents=3000",
                  "horizon.quarters=12", "executor=serial", "progress=false", f"hydra.run.dir={out}", cwd=out.parent)
     assert done.returncode == 0, done.stderr
     assert f"report: {out / 'report.html'}" in done.stdout
