@@ -42,6 +42,7 @@ test: $(STAMP) $(CHROMIUM)
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
 
-# The README's figure is the main job's uptake-by-income figure: copy it from the newest comparison.
+# The README's figures are the main job's uptake-by-income and acceptability figures: copied from the newest comparison.
 readme-figure:
 	cp "$$(ls -d results/compare/*/ | tail -n 1)figures/uptake_by_group.png" docs/figures/uptake_by_income.png
+	cp "$$(ls -d results/compare/*/ | tail -n 1)figures/acceptability_curves.png" docs/figures/acceptability_curves.png

@@ -321,7 +321,7 @@ def acceptability_figure(tables: dict, meta: dict):
     ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
     ax.set_xlabel("willingness to pay (RM per additional B40 completer)")
     ax.set_ylabel("probability of the largest net benefit")
-    ax.legend(fontsize=7, loc="best")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # beside the curves, never over them
     _finish(fig)
     return fig
 
