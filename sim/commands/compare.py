@@ -123,26 +123,14 @@ def parameter_draws(cfg, shared: list[str]):
     that value in every draw (it is not uncertain in this comparison)."""
     if not cfg.draws:
         return None
-    from sim.experiment.configs import expand
-    from sim.config.compose import with_values
-    from sim.experiment.uncertainty import UncertaintyError, draw_values, parameter_draws as draw
+    from sim.experiment.uncertainty import UncertaintyError, checked_draws
 
+    held = {o.split("=", 1)[0].lstrip("+~") for o in shared}
+    bases = {f"scenario {name}": c for name, c in (_prepared.get("run_cfgs") or {}).items()}
     try:
-        draws = draw(int(cfg.draws), int(cfg.seed))
-    except UncertaintyError as exc:
+        return checked_draws(int(cfg.draws), int(cfg.seed), held, bases)
+    except (UncertaintyError, ConfigError) as exc:
         fail("compare", str(exc))
-    fixed = {o.split("=", 1)[0].lstrip("+~") for o in shared}
-    held = [k for k in draws.columns if k in fixed or (k == "behaviour.education_gradient"
-                                                        and "behaviour.taste_by_education" in fixed)]
-    draws = draws.drop(columns=held)
-    base = _prepared.get("run_cfgs", {}) or {}
-    for name, run_cfg in base.items():
-        for d in draws.index:
-            try:
-                validate_config(with_values(run_cfg, expand(draw_values(draws, d))))
-            except ConfigError as exc:
-                fail("compare", f"scenario {name}, parameter draw {d}: {exc}")
-    return draws
 
 
 def parameter_meta(draws) -> dict:

@@ -128,25 +128,13 @@ def _draws(n: int, seed: int, held: set[str], bases: dict, what: str):
     """Parameter draws (None for n = 0), those the user fixed held out, checked on every base."""
     if n == 0:
         return None
-    from sim.config import ConfigError, validate_config
-    from sim.config.compose import with_values
-    from sim.experiment.configs import expand
-    from sim.experiment.uncertainty import UncertaintyError, draw_values, parameter_draws
+    from sim.config import ConfigError
+    from sim.experiment.uncertainty import UncertaintyError, checked_draws
 
     try:
-        draws = parameter_draws(int(n), int(seed))
-    except UncertaintyError as exc:
+        return checked_draws(int(n), int(seed), held, {f"{what} {name}": base for name, base in bases.items()})
+    except (UncertaintyError, ConfigError) as exc:
         fail("optimise", str(exc))
-    drop = [k for k in draws.columns if k in held or (k == "behaviour.education_gradient"
-                                                       and "behaviour.taste_by_education" in held)]
-    draws = draws.drop(columns=drop)
-    for name, base in bases.items():
-        for d in draws.index:
-            try:
-                validate_config(with_values(base, expand(draw_values(draws, d))))
-            except ConfigError as exc:
-                fail("optimise", f"{what} {name}, parameter draw {d}: {exc}")
-    return draws
 
 
 def prepare(args: list[str]) -> dict:

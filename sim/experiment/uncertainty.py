@@ -168,3 +168,25 @@ def parameter_draws(n_draws: int, seed: int, uncertainties: list[Uncertainty] | 
 def draw_values(draws: pd.DataFrame, draw: int) -> dict[str, float]:
     """One draw as ``{dotted key: value}`` (``with_values`` rounds the values of int fields)."""
     return {str(k): float(v) for k, v in draws.loc[draw].items()}
+
+
+def checked_draws(n_draws: int, seed: int, held: set[str], bases: dict) -> pd.DataFrame:
+    """:func:`parameter_draws` without the parameters in ``held`` (set by the user, so not
+    uncertain here; ``behaviour.taste_by_education`` holds the education gradient), every draw
+    validated on every base configuration of ``bases`` ({name: config}) before any run.
+    Raises UncertaintyError or ``sim.config.ConfigError`` (naming the base and the draw)."""
+    from sim.config import ConfigError, validate_config
+    from sim.config.compose import with_values
+    from sim.experiment.configs import expand
+
+    draws = parameter_draws(int(n_draws), int(seed))
+    drop = [k for k in draws.columns if k in held or (k == LIST_AS_DERIVED["behaviour.taste_by_education"]
+                                                       and "behaviour.taste_by_education" in held)]
+    draws = draws.drop(columns=drop)
+    for name, base in bases.items():
+        for d in draws.index:
+            try:
+                validate_config(with_values(base, expand(draw_values(draws, d))))
+            except ConfigError as exc:
+                raise ConfigError(f"{name}, parameter draw {d}: {exc}") from None
+    return draws

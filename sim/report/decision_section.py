@@ -10,20 +10,18 @@ them on their own.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker as mticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.analysis.decision import BASELINE, SHUFFLES, SINGLE_SHUFFLES  # noqa: E402
 from sim.palette import SERIES_COLOURS  # noqa: E402
-from sim.report.figures import FORMATS, RC, _figure, _finish  # noqa: E402
+from sim.report.figures import _figure, _finish  # noqa: E402
 from sim.report.style import colour, label, num, pct, persons, rm, rm_million  # noqa: E402
 
 TABLES = ("psa_intervals", "variance_split", "rank_probabilities", "ceac", "evppi", "top_parameters")
@@ -358,16 +356,6 @@ def decision_figures(tables: dict, meta: dict) -> list[tuple[str, object]]:
 def draw_decision_figures(tables: dict, meta: dict, out_dir: Path) -> list[tuple[str, str]]:
     """Save the decision figures as PNG, SVG and PDF under ``out_dir/figures``, as
     ``sim.report.figures.draw_all`` does; returns (name, title)."""
-    from sim.store import atomic_write_bytes
+    from sim.report.figures import save_figures
 
-    drawn = []
-    with plt.rc_context(RC):
-        for name, fig in decision_figures(tables, meta):
-            for fmt in FORMATS:
-                buf = io.BytesIO()
-                fig.savefig(buf, format=fmt, dpi=150 if fmt == "png" else None,
-                            metadata={"Date": None} if fmt in ("svg", "pdf") else None)
-                atomic_write_bytes(Path(out_dir) / "figures" / f"{name}.{fmt}", buf.getvalue())
-            drawn.append((name, fig._suptitle.get_text()))
-            plt.close(fig)
-    return drawn
+    return save_figures(lambda: decision_figures(tables, meta), out_dir)

@@ -206,10 +206,6 @@ FIGURES = (
 
 def draw_all(tables: dict, meta: dict, out_dir: Path) -> list[tuple[str, str]]:
     """Save every figure as PNG, SVG and PDF under ``out_dir/figures``; returns (name, title)."""
-    import io
-
-    from sim.store import atomic_write_bytes
-
     from sim.report.decision_section import decision_figures
     from sim.report.state_section import state_figures
 
@@ -219,9 +215,19 @@ def draw_all(tables: dict, meta: dict, out_dir: Path) -> list[tuple[str, str]]:
         yield from state_figures(tables, meta)   # tile maps by state
         yield from decision_figures(tables, meta)  # acceptability curves, value of information (with draws)
 
+    return save_figures(every_figure, out_dir)
+
+
+def save_figures(figures, out_dir: Path) -> list[tuple[str, str]]:
+    """Draw ``figures()`` (an iterable of (name, Figure), made inside the report's style) and
+    save each as PNG, SVG and PDF under ``out_dir/figures``; returns (name, title)."""
+    import io
+
+    from sim.store import atomic_write_bytes
+
     drawn = []
     with plt.rc_context(RC):
-        for name, fig in every_figure():
+        for name, fig in figures():
             for fmt in FORMATS:
                 buf = io.BytesIO()
                 # fixed metadata so the same results give byte-identical figure files
