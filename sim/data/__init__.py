@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -563,4 +563,67 @@ def population_data(name_or_path: str) -> PopulationData:
 @functools.lru_cache(maxsize=8)
 def _cached_load(path: str, mtime_ns: int) -> PopulationData:
     del mtime_ns  # part of the cache key only: an edited file is loaded again
-    return load_population_data(path=path)
+    return disk_cached_load(Path(path))
+
+
+# --------------------------------------------------------------------------- disk cache
+# Solving a data file's calibration constants takes about half a second, paid by every new
+# process (each `mcsim run`, each worker). The solved figures are kept on disk, keyed by the
+# SHA-256 of the data file and of this module's source (the solver), as a numpy .npz read
+# without pickle (data, never code). MCSIM_CACHE_DIR chooses the folder (default: the user's
+# cache folder, ~/.cache/mcsim); MCSIM_CACHE_DIR=off turns the cache off.
+
+def cache_dir() -> Path | None:
+    """The folder of mcsim's on-disk caches, or None when turned off."""
+    import os
+
+    chosen = os.environ.get("MCSIM_CACHE_DIR")
+    if chosen is not None:
+        return None if chosen.strip().lower() in ("", "off", "none", "0") else Path(chosen)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mcsim"
+
+
+def _cache_key(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def disk_cached_load(path: Path) -> PopulationData:
+    """:func:`load_population_data` of ``path`` through the disk cache (same numbers: the
+    arrays and floats are stored exactly)."""
+    folder = cache_dir()
+    if folder is None:
+        return load_population_data(path=path)
+    key = _cache_key(path)
+    file = folder / f"population-{key}.npz"
+    names = [f.name for f in fields(PopulationData)]
+    try:
+        with np.load(file, allow_pickle=False) as stored:
+            values = {name: stored["f_" + name] for name in names}
+        return PopulationData(**{name: _restore(PopulationData.__dataclass_fields__[name].type, value)
+                                 for name, value in values.items()})
+    except (OSError, KeyError, ValueError, TypeError):
+        pass    # not cached yet, or unreadable: solve and (try to) store
+    data = load_population_data(path=path)
+    try:
+        import os
+        import tempfile
+
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".npz", delete=False) as tmp:
+            np.savez(tmp, **{"f_" + name: np.asarray(getattr(data, name)) for name in names})
+        os.replace(tmp.name, file)    # atomic: a parallel worker reads a whole file or none
+    except OSError:
+        pass    # a read-only home: run without the cache
+    return data
+
+
+def _restore(annotation: str, value: np.ndarray):
+    if annotation == "str":
+        return str(value)
+    if annotation == "float":
+        return float(value)
+    return value
