@@ -131,3 +131,8 @@ def test_a_comparison_with_draws_reports_the_decision_analysis_and_rebuilds_it_f
                          parameters=out.parameters, meta=out.meta)
     for name in ("ceac", "evppi", "rank_probabilities", "psa_intervals"):
         pd.testing.assert_frame_equal(tables[name], again[name])
+    # a comparison stored by another command (mcsim optimise's) carries no parameter groups: read from the files
+    bare = {k: v for k, v in out.meta.items() if not k.startswith("parameter_")}
+    plain = build_tables(out.runs, out.timeseries, out.counterfactuals, out.counterfactual_groups,
+                         parameters=out.parameters, meta=bare)
+    pd.testing.assert_frame_equal(tables["ceac"], plain["ceac"])

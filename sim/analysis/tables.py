@@ -207,6 +207,10 @@ def decision_analysis(runs: pd.DataFrame, pairs: pd.DataFrame, parameters: pd.Da
     if parameters is None or not meta.get("draws"):
         return {}
     values = parameters.set_index("draw") if "draw" in parameters else parameters
+    if "parameter_basis" not in meta:   # a comparison built by another command (e.g. mcsim optimise)
+        from sim.experiment.uncertainty import draws_meta
+
+        meta = {**meta, **draws_meta(values)}
     basis = {k: meta["parameter_basis"][k] for k in values.columns}
     groups = {g: [k for k in keys if k in basis] for g, keys in meta["parameter_groups"].items()}
     groups = {g: keys for g, keys in groups.items() if keys}

@@ -134,19 +134,12 @@ def parameter_draws(cfg, shared: list[str]):
 
 
 def parameter_meta(draws) -> dict:
-    """What the report needs to read the draws later: each drawn parameter's group (for the value
-    of information) and basis (calibrated or assumption), as the files said when it ran."""
+    """What the report needs to read the draws later (``sim.experiment.uncertainty.draws_meta``)."""
     if draws is None:
         return {}
-    from sim.experiment.uncertainty import load_uncertainties
+    from sim.experiment.uncertainty import draws_meta
 
-    params = [p for p in load_uncertainties() if p.key in draws.columns]
-    groups: dict[str, list[str]] = {}
-    for p in params:
-        groups.setdefault(p.group, []).append(p.key)
-    return {"parameter_groups": groups, "parameter_basis": {p.key: p.source for p in params},
-            "parameter_ranges": {p.key: [p.low, p.high] for p in params},
-            "posterior": "configs/behaviour/posterior.csv" if any(p.calibrated for p in params) else None}
+    return draws_meta(draws)
 
 
 def reproduce_command(cfg, names: list[str], shared: list[str]) -> str:

@@ -190,3 +190,15 @@ def checked_draws(n_draws: int, seed: int, held: set[str], bases: dict) -> pd.Da
             except ConfigError as exc:
                 raise ConfigError(f"{name}, parameter draw {d}: {exc}") from None
     return draws
+
+
+def draws_meta(draws: pd.DataFrame) -> dict:
+    """What a report needs to read the draws later: each drawn parameter's group (for the value
+    of information), basis (calibrated or assumption) and range, as the files say now."""
+    params = [p for p in load_uncertainties() if p.key in draws.columns]
+    groups: dict[str, list[str]] = {}
+    for p in params:
+        groups.setdefault(p.group, []).append(p.key)
+    return {"parameter_groups": groups, "parameter_basis": {p.key: p.source for p in params},
+            "parameter_ranges": {p.key: [p.low, p.high] for p in params},
+            "posterior": "configs/behaviour/posterior.csv" if any(p.calibrated for p in params) else None}
