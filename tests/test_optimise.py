@@ -211,3 +211,31 @@ def test_sigkill_then_rerun_repeats_no_evaluation_and_gives_the_same_front(tmp_p
     assert set(EvaluationStore(folder / "whole" / "store")._read_index()) == set(after.index)
     for table in ("evaluations.csv", "front.csv"):
         pd.testing.assert_frame_equal(pd.read_csv(folder / "killed" / table), pd.read_csv(folder / "whole" / table))
+
+
+def test_versus_table_pairs_each_mix_with_each_scenario_by_cell():
+    """The out-of-sample table: the paired difference is the mean of cell-by-cell differences
+    (not of unpaired means), and both options' equity percentiles are over the same cells."""
+    from types import SimpleNamespace
+
+    from sim.experiment.optimise.versus import versus_table
+
+    seeds = [1, 2, 3, 4, 5]
+    mix = np.array([110.0, 210.0, 130.0, 240.0, 150.0])
+    voucher = np.array([100.0, 200.0, 120.0, 230.0, 140.0])      # the mix is +10 in every cell
+    rows = [{"scenario": s, "seed": seed, "dimension": "income", "group": "B40", "additional_completers": v}
+            for s, values in (("best_mix_rm200m", mix), ("b40_voucher", voucher)) for seed, v in zip(seeds, values)]
+    ratio = {"best_mix_rm200m": [0.5, 0.6, 0.7, 0.8, 0.9], "b40_voucher": [0.4, 0.45, 0.5, 0.55, 0.6]}
+    runs = pd.DataFrame([{"scenario": s, "seed": seed, "rate_ratio_b40_t20": r}
+                         for s, rs in ratio.items() for seed, r in zip(seeds, rs)])
+    comparison = SimpleNamespace(counterfactual_groups=pd.DataFrame(rows), runs=runs,
+                                 meta={"scenarios": ["baseline", "best_mix_rm200m", "b40_voucher"]})
+    table = versus_table(comparison, ["best_mix_rm200m"], "rate_ratio_b40_t20", 20)
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert row.scenario == "b40_voucher" and row.cells == 5
+    assert row.difference == pytest.approx(10.0)
+    assert row.ci_low == pytest.approx(10.0) and row.ci_high == pytest.approx(10.0)   # no spread in the pairs
+    assert row.mix_equity_robust == pytest.approx(np.percentile(ratio["best_mix_rm200m"], 20))
+    assert row.scenario_equity_robust == pytest.approx(np.percentile(ratio["b40_voucher"], 20))
+    assert row.scenario_equity_mean == pytest.approx(0.5)

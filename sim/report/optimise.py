@@ -199,12 +199,19 @@ def summary(space: SearchSpace, result_meta: dict, front: pd.DataFrame, recommen
                   "option paired with the baseline and with each other in each cell. Difference in additional B40 "
                   "completers, recommended mix minus scenario, mean and 95% paired interval "
                   "(`recommended_vs_scenarios.csv`; full report in `comparison/report.html`).", "",
-                  "| mix | scenario | difference | 95% interval | mix's equity (pct / mean) | scenario's equity |",
+                  "| mix | scenario | difference | 95% interval | mix's equity (pct / mean) | scenario's equity (pct / mean) |",
                   "|---|---|---|---|---|---|"]
         for _, r in versus.iterrows():
             lines.append(f"| {r.mix} | {label(r.scenario)} | {r.difference:+,.0f} | {r.ci_low:+,.0f} to "
                          f"{r.ci_high:+,.0f} | {r.mix_equity_robust:.3f} / {r.mix_equity_mean:.3f} | "
-                         f"{r.scenario_equity_mean:.3f} |")
+                         f"{r.scenario_equity_robust:.3f} / {r.scenario_equity_mean:.3f} |")
+        floor = meta["floors"].get(equity)
+        if floor is not None:   # the floor judged again where the mix was not chosen
+            lines.append("")
+            for mix, r in versus.groupby("mix", sort=False).first().iterrows():
+                held = "holds" if r.mix_equity_robust >= floor else "does not hold"
+                lines.append(f"- {mix}: the floor {equity} >= {floor:g} {held} out of sample ({q:g}th percentile "
+                             f"over the fresh cells {r.mix_equity_robust:.3f}).")
     lines += ["", "Figures: `figures/front.png`, `figures/parallel_coordinates.png`. Tables: `front.csv`, "
               "`evaluations.csv`, `recommended.csv`.", ""]
     return "\n".join(lines)

@@ -57,7 +57,7 @@ def mix_configs(base: DictConfig, space: SearchSpace, recommended: pd.DataFrame)
 def versus_table(comparison, mixes: list[str], equity: str, percentile: float) -> pd.DataFrame:
     """Per (mix, scenario): the paired difference in additional B40 completers (mix minus
     scenario, both against the baseline of the same cell), its 95% interval, and the options'
-    equity (the mix's robust percentile and mean, the scenario's mean)."""
+    equity over the same cells (robust percentile and mean, for the mix and for the scenario)."""
     groups = comparison.counterfactual_groups
     b40 = groups[(groups.dimension == "income") & (groups.group == "B40")].set_index(["scenario", "seed"])
     runs = comparison.runs.set_index(["scenario", "seed"])
@@ -68,6 +68,7 @@ def versus_table(comparison, mixes: list[str], equity: str, percentile: float) -
         mix_eq = runs.loc[mix][equity].sort_index().to_numpy(float)
         for scenario in scenarios:
             b = b40.loc[scenario].additional_completers.reindex(a.index)
+            scen_eq = runs.loc[scenario][equity].sort_index().to_numpy(float)
             d = metrics.paired_difference_ci(a.to_numpy(float), b.to_numpy(float))
             rows.append({"mix": mix, "scenario": scenario, "cells": d["n"],
                          "mix_additional_b40_completers": float(a.mean()),
@@ -75,5 +76,6 @@ def versus_table(comparison, mixes: list[str], equity: str, percentile: float) -
                          "difference": d["mean_difference"], "ci_low": d["ci_low"], "ci_high": d["ci_high"],
                          "mix_equity_robust": float(np.percentile(mix_eq, percentile)),
                          "mix_equity_mean": float(mix_eq.mean()),
-                         "scenario_equity_mean": float(runs.loc[scenario][equity].mean())})
+                         "scenario_equity_robust": float(np.percentile(scen_eq, percentile)),
+                         "scenario_equity_mean": float(scen_eq.mean())})
     return pd.DataFrame(rows)
