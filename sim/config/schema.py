@@ -342,17 +342,17 @@ class OptimiseSettings:
     equity: str = "rate_ratio_b40_t20"   # the equity objective (an uptake ratio, maximised)
     equity_floors: Optional[dict[str, float]] = field(default_factory=dict)  # uptake ratio -> robust value at least this
     robust_percentile: float = 20.0   # percentile over (draw, seed) cells of the paired outcomes
-    draws: int = 5                    # parameter draws (sim.experiment.uncertainty.parameter_draws)
+    draws: int = 20                   # parameter draws (sim.experiment.uncertainty.parameter_draws)
     seeds: int = 1                    # seeds per draw: cell (d, r) uses seed + d * seeds + r
     algorithm: str = "nsga2"          # nsga2 | nsga3 (pymoo)
     population_size: int = 16         # candidates per generation
-    generations: int = 8              # generations (the first is the initial population)
+    generations: int = 10             # generations (the first is the initial population)
     search_seed: int = 1              # pymoo's seed: the same seed proposes the same candidates
     start_from: list[str] = field(default_factory=list)  # scenarios encoded into the first generation
     recommend_at_rm: list[float] = field(default_factory=lambda: [50e6, 100e6, 200e6, 400e6])  # RM per year
     compare: bool = True              # compare the recommended mixes with the named scenarios afterwards
     compare_scenarios: list[str] = field(default_factory=list)
-    compare_draws: int = 5            # fresh parameter draws for the comparison (draw seed = seed + 1000)
+    compare_draws: int = 20           # fresh parameter draws for the comparison (draw seed = seed + 1000)
     compare_seeds: int = 2            # seeds per comparison draw
     executor: str = "process"         # serial | process | ray (sim/experiment/executors.py)
     workers: Optional[int] = None     # processes (or local Ray CPUs); None = all cores
