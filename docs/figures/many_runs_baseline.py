@@ -41,7 +41,7 @@ def main(commit: str, out: str) -> None:
     record = dict(workload=w, runs=len(runs), wall_s=round(wall, 2), runs_per_minute=round(60.0 * len(runs) / wall, 2),
                   commit=commit, commit_full=head, date=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                   load_average_before=load, load_average=os.getloadavg()[0],
-                  command=f"{sys.executable} docs/figures/many_runs_baseline.py {commit} {out}  (in a checkout of {commit})",
+                  command=f"{sys.executable} {os.path.abspath(__file__)} {commit} {out}  (in a checkout of {commit})",
                   machine=dict(cores=os.cpu_count(), python=platform.python_version(), platform=platform.platform()))
     with open(out, "w") as fh:
         json.dump(record, fh, indent=2)
