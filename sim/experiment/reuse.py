@@ -61,11 +61,12 @@ def run_config(base, values: dict):
 def population(cfg):
     """A fresh copy of the (learners, peers) of ``cfg``'s population section and seed, built
     once per process while it fits the bound (``sim.model.base.build_population``)."""
-    from sim.model.base import build_population, one_blas_thread, population_data
+    from sim.model.base import build_population, one_blas_thread, population_data, steady_allocator
     from sim.model.plain import plain
     from sim.model.rng import Streams
 
     one_blas_thread()     # as the model does before it builds: sums that do not depend on threads
+    steady_allocator()
     view = plain(cfg)
     key = (_key(view.population.to_dict()), int(view.seed))
     kept = _populations.get(key)
