@@ -85,6 +85,39 @@ def measure_in_process(cfg, n_agents: int, quarters: int, reference: bool) -> di
                 learner_steps_per_cpu_s=n_agents * quarters / cpu_s)
 
 
+def mcsim_command() -> list[str]:
+    """The installed ``mcsim`` entry point beside this interpreter (else the one on PATH)."""
+    import shutil
+    import sys
+
+    beside = Path(sys.executable).parent / "mcsim"
+    found = str(beside) if beside.exists() else shutil.which("mcsim")
+    if not found:
+        raise RuntimeError("the mcsim entry point is not installed (pip install -e .); "
+                           "or skip this measure with bench.cli_agents=0")
+    return [found]
+
+
+def measure_cli(n_agents: int) -> dict:
+    """Wall time of ``mcsim run population.n_agents=N`` end to end in a new process (interpreter
+    start, imports, composing, the run, its files), written to a temporary folder outside the
+    repository and removed after."""
+    import subprocess
+    import tempfile
+
+    command = [*mcsim_command(), "run", f"population.n_agents={n_agents}"]
+    with tempfile.TemporaryDirectory(prefix="mcsim-bench-") as tmp:
+        load = os.getloadavg()[0]
+        t0 = time.perf_counter()
+        done = subprocess.run([*command, f"hydra.run.dir={tmp}/run"], cwd=tmp, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise RuntimeError(f"{' '.join(command)} exited with code {done.returncode}: {last}")
+    return dict(n_agents=n_agents, command=" ".join(["mcsim", *command[1:]]), wall_s=wall,
+                load_average_before=load, load_average=os.getloadavg()[0])
+
+
 def machine() -> dict:
     cpu = platform.processor() or "unknown"
     try:

@@ -22,7 +22,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
 __all__ = [
     "weighted_mean",
@@ -526,6 +525,8 @@ def discounted_sum(amounts_by_quarter, annual_rate: float) -> float:
 def _t_interval(mean: float, var: float, n: int, level: float) -> tuple[float, float]:
     if n < 2 or math.isnan(mean) or math.isnan(var):
         return NAN, NAN
+    from scipy import stats  # here, not at the top: importing it costs a plain run 0.4 s
+
     half = float(stats.t.ppf(0.5 + level / 2.0, df=n - 1)) * math.sqrt(var / n)
     return mean - half, mean + half
 

@@ -15,7 +15,8 @@ a ``functools.partial`` of one; the record then holds the per-learner arrays).
 The result is ``(task_id, extracted, meta)``; ``extracted`` is None and ``meta["error"]``
 says why when the run raised. The numbers depend only on the task, never on the executor
 or the worker, so every executor gives identical tables. A worker process keeps what it
-loaded between tasks (e.g. ``sim.data``'s cached population data).
+loaded between tasks: ``sim.data``'s population data, the compiled kernels, and
+(``sim.experiment.reuse``) each base's typed configuration and each seed's population.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class RunFailed(RuntimeError):
 def run_task(task: tuple) -> tuple[int, object, dict]:
     from omegaconf import OmegaConf
 
-    from sim.config.compose import with_values
+    from sim.experiment import reuse
     from sim.experiment.configs import expand
     from sim.model.outcomes import flatten_outcomes
     from sim.run import run_scenario
@@ -40,10 +41,10 @@ def run_task(task: tuple) -> tuple[int, object, dict]:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     task_id, base, values, seed, extract = task
     start = time.perf_counter()
-    cfg = with_values(base, {**expand(values), "seed": int(seed)})
+    cfg = reuse.run_config(base, {**expand(values), "seed": int(seed)})
     meta = {"seed": int(seed), "scenario": cfg.scenario.name, "config_hash": config_hash(OmegaConf.to_yaml(cfg))}
     try:
-        record = run_scenario(cfg, progress=False, keep_learners=extract is not None)
+        record = run_scenario(cfg, reuse.population(cfg), progress=False, keep_learners=extract is not None)
         out = flatten_outcomes(record.outcomes) if extract is None else extract(record)
     except Exception as exc:  # noqa: BLE001 - one failing run must not end a long experiment
         return task_id, None, {**meta, "error": f"{type(exc).__name__}: {exc}",

@@ -148,6 +148,16 @@ class Learners:
         own = sum(getattr(self, f.name).nbytes for f in fields(self) if f.name != "state_arrays")
         return own + sum(a.nbytes for a in self.state_arrays.values())
 
+    def copy(self) -> "Learners":
+        """A copy with every array its own (writeable even when this table's are not)."""
+        pop = {name: getattr(self, name).copy() for name in POPULATION_FIELDS}
+        state = {name: arr.copy() for name, arr in self.state_arrays.items()}
+        return Learners(**pop, state_arrays=state)
+
+    def arrays(self) -> list[np.ndarray]:
+        """Every array of the table (population attributes, then state)."""
+        return [getattr(self, name) for name in POPULATION_FIELDS] + list(self.state_arrays.values())
+
     def subset(self, idx: np.ndarray) -> "Learners":
         """A copy holding only the rows ``idx`` (used by the per-agent reference model)."""
         pop = {name: getattr(self, name)[idx].copy() for name in POPULATION_FIELDS}
