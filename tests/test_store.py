@@ -113,10 +113,10 @@ def test_a_failing_run_is_recorded_left_out_and_retried(tmp_path, small_spec, mo
 
     real = sim.run.run_scenario
 
-    def flaky(cfg, **kwargs):
+    def flaky(cfg, *args, **kwargs):
         if cfg.behaviour.asc_enrol == -2.5:
             raise RuntimeError("boom")
-        return real(cfg, **kwargs)
+        return real(cfg, *args, **kwargs)
 
     design = build_design(small_spec)
     monkeypatch.setattr(sim.run, "run_scenario", flaky)
